@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("config.account_urls")),
+    path("plan/", include("plan.urls")),
+    path("admin/", admin.site.urls),
+]

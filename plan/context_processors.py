@@ -1,0 +1,12 @@
+from plan.roles import can_handle_case_records, role_of
+
+
+def user_role(request):
+    """The role shown in the header, and whether to show the case-record links."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "user_role": role_of(user),
+        "user_can_handle_cases": can_handle_case_records(user),
+    }
