@@ -1,8 +1,26 @@
+from django.db.models import Count, Q
 from django.shortcuts import render
 
-from plan.models import Plan
+from plan.access import any_role_required
+from plan.models import Listing, Measure, Plan
 
 
+@any_role_required
 def home(request):
     plan = Plan.objects.current()
-    return render(request, "home.html", {"plan": plan})
+    context = {"plan": plan}
+    if plan is not None:
+        listing_counts = Listing.objects.filter(measure__plan=plan).aggregate(
+            measures=Count("id", filter=Q(relisted=False)), relistings=Count("id", filter=Q(relisted=True))
+        )
+        context.update(
+            reporting_year=plan.current_reporting_year(),
+            goal_count=plan.goals.count(),
+            area_count=plan.goals.aggregate(n=Count("areas"))["n"],
+            measure_count=listing_counts["measures"],
+            relisting_count=listing_counts["relistings"],
+            headings_to_review=Measure.objects.filter(
+                plan=plan, heading_inferred=True, heading_reviewed_at__isnull=True
+            ).count(),
+        )
+    return render(request, "home.html", context)

@@ -1,8 +1,8 @@
 """Japanese fiscal years (年度): 1 April to 31 March, labelled by the Reiwa era.
 
-FY2025 runs from 2025-04-01 to 2026-03-31 and is 令和7年度. 令和元年度 is FY2019, whose first
-month (April 2019) was still Heisei; a fiscal year takes the era in force at its end, as the
-government labels it.
+FY2025 runs from 2025-04-01 to 2026-03-31 and is 令和7年度. A fiscal year is labelled by the era
+of the calendar year it starts in, as the government labels it: FY2019 is 令和元年度 although
+April 2019 was still Heisei, and FY1988 is 昭和63年度 although it ended in Heisei.
 """
 
 import datetime
@@ -51,7 +51,7 @@ class FiscalYear:
         return datetime.date(self.year + 1, 3, 31)
 
     def __contains__(self, day: datetime.date) -> bool:
-        return self.start <= day <= self.end
+        return FiscalYear.of(day) == self
 
     @property
     def era_label(self) -> str:

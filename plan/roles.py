@@ -83,8 +83,8 @@ def _permissions(app_labels, actions, exclude=()):
 @transaction.atomic
 def setup_groups() -> dict[str, Group]:
     """Create the role groups and give them their model permissions. Safe to run again."""
-    from django.contrib.auth.management import create_permissions
     from django.apps import apps
+    from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
@@ -94,7 +94,9 @@ def setup_groups() -> dict[str, Group]:
         # The secretariat works in the admin too: everything on the plan's data, accounts included,
         # but accounts are deactivated rather than deleted so that their history stays readable.
         Role.PLAN_ADMIN: _permissions(_DATA_APPS, ["add", "change", "delete", "view"], exclude=["delete_user"])
-        | Permission.objects.filter(content_type__app_label="auth", codename="view_group"),
+        | Permission.objects.filter(content_type__app_label="auth", codename="view_group")
+        # Lockouts after failed logins: the secretariat can see and lift them (delete the attempt).
+        | _permissions(["axes"], ["view", "delete"]),
         Role.BUREAU_STAFF: view_only,
         Role.MUNICIPAL_OFFICER: view_only,
         Role.VIEWER: view_only,

@@ -1,0 +1,236 @@
+"""Loading the plan (fixtures/plan.yaml) and the departments (fixtures/departments.yaml).
+
+Every row goes through plan.loading.sync_record, so loading is idempotent, a corrected fixture
+line updates its row, and a value changed in the system since the last load is kept and reported
+as a conflict unless the caller asks to overwrite.
+"""
+
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from plan.loading import Conflict, LoadReport, sync_record
+from plan.models import Area, Department, Goal, Listing, Measure, Plan
+from plan.text import normalize
+
+PLAN_FIXTURE = "plan.yaml"
+DEPARTMENTS_FIXTURE = "departments.yaml"
+
+# Listings that change place are first moved out of the way to position + PARKING, because
+# (area, position) is unique and a swap or an inserted row would otherwise collide mid-load.
+PARKING = 1000
+
+
+def _read_yaml(path, default_name):
+    path = Path(path) if path else Path(settings.FIXTURES_DIR) / default_name
+    with path.open(encoding="utf-8") as file:
+        return yaml.safe_load(file)
+
+
+def load_departments(*, path=None, overwrite=False) -> LoadReport:
+    data = _read_yaml(path, DEPARTMENTS_FIXTURE)
+    report = LoadReport()
+    with transaction.atomic():
+        for position, bureau_data in enumerate(data["bureaus"], start=1):
+            bureau = sync_record(
+                Department,
+                lookup={"parent": None, "name": bureau_data["name"]},
+                values={"level": Department.Level.BUREAU.value, "position": position},
+                report=report,
+                overwrite=overwrite,
+            )
+            for division_position, division_data in enumerate(bureau_data.get("divisions") or [], start=1):
+                sync_record(
+                    Department,
+                    lookup={"parent": bureau, "name": division_data["name"]},
+                    values={"level": Department.Level.DIVISION.value, "position": division_position},
+                    report=report,
+                    overwrite=overwrite,
+                )
+    return report
+
+
+def load_plan(*, path=None, overwrite=False) -> LoadReport:
+    data = _read_yaml(path, PLAN_FIXTURE)
+    report = LoadReport()
+    with transaction.atomic():
+        plan_data = data["plan"]
+        plan = sync_record(
+            Plan,
+            lookup={"name": plan_data["name"]},
+            values={
+                "short_name": plan_data["short_name"],
+                "start_fiscal_year": plan_data["start_fiscal_year"],
+                "end_fiscal_year": plan_data["end_fiscal_year"],
+                "source_note": plan_data.get("source_note", ""),
+            },
+            report=report,
+            overwrite=overwrite,
+        )
+        rows = _sync_goals_areas_measures(plan, data["goals"], report, overwrite)
+        _sync_listings(plan, rows, report, overwrite)
+    return report
+
+
+def _sync_goals_areas_measures(plan, goals_data, report, overwrite):
+    """Sync goals, areas and measures; return the table rows as (area, position, row data)."""
+    rows = []
+    for goal_data in goals_data:
+        goal = sync_record(
+            Goal,
+            lookup={"plan": plan, "number": goal_data["number"]},
+            values={"title": normalize(goal_data["title"])},
+            report=report,
+            overwrite=overwrite,
+        )
+        for area_position, area_data in enumerate(goal_data["areas"], start=1):
+            area = sync_record(
+                Area,
+                lookup={"goal": goal, "position": area_position},
+                values={"letter": area_data["letter"], "title": normalize(area_data["title"])},
+                report=report,
+                overwrite=overwrite,
+            )
+            for row_position, row in enumerate(area_data["rows"], start=1):
+                rows.append((area, row_position, row))
+
+    seen = set()
+    for _area, _position, row in rows:
+        if row.get("relisted"):
+            continue
+        if row["measure"] in seen:
+            raise ValueError(f"plan fixture: No. {row['measure']} appears twice as an original row")
+        seen.add(row["measure"])
+        sync_record(
+            Measure,
+            lookup={"plan": plan, "number": row["measure"]},
+            values={
+                "heading": normalize(row["heading"]),
+                "heading_inferred": bool(row.get("heading_inferred", False)),
+                "content": normalize(row["content"]),
+            },
+            report=report,
+            overwrite=overwrite,
+        )
+    return rows
+
+
+def _listing_key(measure_id, area_id, relisted):
+    # A measure has one original listing (a database constraint), so the original is identified by
+    # its measure alone and moving it to another area is an update; a re-listing by measure and area.
+    return (measure_id, area_id, True) if relisted else (measure_id, None, False)
+
+
+def _edited_in_system(listing, names):
+    """Whether someone changed any of these fields since the last load (or made the row by hand)."""
+    snapshot = listing.fixture_values
+    if not snapshot:
+        return True
+    current = {"area": listing.area_id, "position": listing.position}
+    return any(
+        snapshot[name] != current.get(name, getattr(listing, name, None))
+        for name in names
+        if name in snapshot
+    )
+
+
+def _sync_listings(plan, rows, report, overwrite):
+    measures = {measure.number: measure for measure in Measure.objects.filter(plan=plan)}
+    wanted = {}  # key -> (lookup, values)
+    for area, position, row in rows:
+        measure = measures.get(row["measure"])
+        if measure is None:
+            raise ValueError(f"plan fixture: No. {row['measure']} is re-listed but has no original row")
+        relisted = bool(row.get("relisted", False))
+        if relisted:
+            lookup = {"measure": measure, "relisted": True, "area": area}
+            values = {
+                "position": position,
+                "own_heading": normalize(row.get("heading", "")),
+                "own_content": normalize(row.get("content", "")),
+            }
+        else:
+            lookup = {"measure": measure, "relisted": False}
+            values = {"area": area, "position": position, "own_heading": "", "own_content": ""}
+        wanted[_listing_key(measure.pk, area.pk, relisted)] = (lookup, values)
+
+    existing = {
+        _listing_key(listing.measure_id, listing.area_id, listing.relisted): listing
+        for listing in Listing.objects.filter(measure__plan=plan).select_related("area__goal", "measure")
+    }
+
+    # Rows taken out of the fixture: drop the listings nobody touched, keep the others and say so.
+    for key in [key for key in existing if key not in wanted]:
+        listing = existing[key]
+        if overwrite or not _edited_in_system(listing, ["area", "position", "own_heading", "own_content"]):
+            report.changes.append(f"{listing} を削除（フィクスチャにない掲載）")
+            listing.delete()
+            del existing[key]
+        else:
+            report.conflicts.append(
+                Conflict(str(listing), "掲載", "システム上で変更あり", "フィクスチャにない")
+            )
+
+    def target(key):
+        lookup, values = wanted[key]
+        return ((values.get("area") or lookup["area"]).pk, values["position"])
+
+    # Listings that will move. One whose place someone changed in the system stays (sync_record
+    # reports it); so does one whose new place is held by a listing that stays.
+    movers = {
+        key
+        for key, listing in existing.items()
+        if key in wanted
+        and (listing.area_id, listing.position) != target(key)
+        and (overwrite or not _edited_in_system(listing, ["area", "position"]))
+    }
+    blocked = set()
+    while True:
+        held = {
+            (listing.area_id, listing.position): key for key, listing in existing.items() if key not in movers
+        }
+        newly_blocked = {key for key in movers if held.get(target(key), key) != key}
+        if not newly_blocked:
+            break
+        movers -= newly_blocked
+        blocked |= newly_blocked
+
+    for key in movers:
+        listing = existing[key]
+        parked = PARKING + listing.position
+        # The snapshot follows the parked place, so sync_record sees the place as the loader's own.
+        Listing.objects.filter(pk=listing.pk).update(
+            position=parked, fixture_values={**listing.fixture_values, "position": parked}
+        )
+
+    taken = {(listing.area_id, listing.position) for key, listing in existing.items() if key not in movers}
+    taken |= {target(key) for key in movers}
+    for key, (lookup, values) in wanted.items():
+        listing = existing.get(key)
+        if key in blocked:
+            report.conflicts.append(
+                Conflict(
+                    str(listing),
+                    "表内の順番",
+                    f"{listing.position}（移動先が他の掲載で使用中）",
+                    values["position"],
+                )
+            )
+            values = {**values, "position": listing.position}
+            if "area" in values:
+                values["area"] = listing.area
+        elif listing is None and target(key) in taken:
+            area = values.get("area") or lookup["area"]
+            free = max(position for area_id, position in taken if area_id == area.pk) + 1
+            report.conflicts.append(
+                Conflict(
+                    f"{area.label} No.{lookup['measure'].number}", "表内の順番", free, values["position"]
+                )
+            )
+            values = {**values, "position": free}
+            taken.add((area.pk, free))
+        elif listing is None:
+            taken.add(target(key))
+        sync_record(Listing, lookup=lookup, values=values, report=report, overwrite=overwrite)

@@ -1,0 +1,463 @@
+"""The project's one spreadsheet writer and reader: every export and import goes through here.
+
+A report is a list of `Sheet`s (a title, a header row, data rows). `write_xlsx` renders them as an
+Excel workbook ready to print (A4 landscape, one page wide, header row on every page, page numbers
+in the footer); `write_csv` renders one sheet as CSV that Excel opens with Japanese intact (UTF-8
+with BOM, CRLF). `spreadsheet_response` wraps either as a download.
+
+Safe cells: text a user typed is never turned into a formula. In xlsx every text value is stored as
+a text cell, unchanged; text starting with = + - @, a tab or a carriage return also gets Excel's
+"quote prefix" style, so it stays text when someone edits the cell. In CSV, which has no cell
+types, such text is written with a leading single quote, as OWASP recommends.
+
+`read_xlsx_rows` and `read_csv_rows` read uploads for imports, giving each row with its row number
+and the values as stored (text unchanged), or raise `SpreadsheetError` with a message in Japanese
+that can be shown to the user as is.
+"""
+
+import csv
+import datetime
+import io
+import math
+import os
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+from urllib.parse import quote
+
+import openpyxl
+from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+# Excel's default font for Japanese (Office 2016 and later). Only named, never embedded: Excel on
+# Windows and macOS has it, other programs substitute their own Japanese font.
+FONT_NAME = "游ゴシック"
+FONT_SIZE = 11
+_SHIFTJIS_CHARSET = 128  # tells Excel the font is for Japanese
+
+# Text starting with one of these is read as a formula by Excel (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+MIN_COLUMN_WIDTH = 6
+MAX_COLUMN_WIDTH = 60
+MAX_HEADER_WIDTH = 30  # a long header wraps rather than widening a column of short values
+SHEET_TITLE_MAX = 31
+_SHEET_TITLE_INVALID = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
+
+# Reading: refuse archives that would expand to more than this (a "zip bomb").
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, bold=True, charset=_SHIFTJIS_CHARSET)
+_HEADER_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
+_HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+_FONT = Font(name=FONT_NAME, size=FONT_SIZE, charset=_SHIFTJIS_CHARSET)
+_ALIGNMENT = Alignment(vertical="top")
+_WRAP_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+_DATE_FORMAT = "yyyy/m/d"
+_DATETIME_FORMAT = "yyyy/m/d h:mm"
+_TIME_FORMAT = "h:mm"
+
+
+class SpreadsheetError(Exception):
+    """An uploaded file cannot be read; the message is in Japanese, for the user."""
+
+
+@dataclass
+class Sheet:
+    """One table: a title, a header row, data rows, and optionally column widths.
+
+    `rows` may be a generator; it is consumed once, by whichever writer renders the sheet.
+    `column_widths` are in Excel's units (about one half-width character); missing ones are
+    estimated from the content.
+    """
+
+    title: str
+    headers: list[str]
+    rows: Iterable[Sequence]
+    column_widths: list[int] | None = None
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def write_xlsx(sheets: list[Sheet], *, title: str = "") -> bytes:
+    """Render the sheets as one xlsx workbook, in order."""
+    if not sheets:
+        raise ValueError("write_xlsx needs at least one sheet")
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    if title:
+        workbook.properties.title = title
+    used_titles: set[str] = set()
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet_title(sheet.title, used=used_titles))
+        _fill_worksheet(worksheet, sheet, title=title)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _keep_carriage_returns(buffer.getvalue())
+
+
+def write_csv(sheet: Sheet) -> bytes:
+    """Render one sheet as CSV: UTF-8 with BOM, CRLF line ends, the header row first."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_value(value) for value in sheet.headers])
+    for row in sheet.rows:
+        writer.writerow([_csv_value(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def spreadsheet_response(
+    sheets: Sheet | list[Sheet],
+    *,
+    filename: str,
+    file_format: Literal["xlsx", "csv"] = "xlsx",
+    title: str = "",
+) -> HttpResponse:
+    """A download of the sheets; CSV takes exactly one sheet.
+
+    `filename` may be Japanese; the extension is added when missing.
+    """
+    if isinstance(sheets, Sheet):
+        sheets = [sheets]
+    if file_format == "xlsx":
+        content, content_type = write_xlsx(sheets, title=title), XLSX_CONTENT_TYPE
+    elif file_format == "csv":
+        if len(sheets) != 1:
+            raise ValueError("a CSV file holds exactly one sheet")
+        content, content_type = write_csv(sheets[0]), CSV_CONTENT_TYPE
+    else:
+        raise ValueError(f"unknown file format: {file_format!r}")
+    if not filename.lower().endswith("." + file_format):
+        filename = f"{filename}.{file_format}"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename)
+    # Exports can carry confidential names: keep them out of shared caches and the disk cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the real name per RFC 6266 / RFC 5987."""
+    filename = re.sub(r'[\x00-\x1f\x7f/\\"]', "_", filename).strip() or "download"
+    stem, extension = os.path.splitext(filename)
+    ascii_stem = unicodedata.normalize("NFKC", stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_stem).strip("._-")
+    if not re.search(r"[A-Za-z]", ascii_stem):  # what is left of a Japanese name says nothing
+        ascii_stem = "download"
+    ascii_extension = re.sub(r"[^A-Za-z0-9.]", "", extension)
+    return (
+        f"attachment; filename=\"{ascii_stem}{ascii_extension}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+
+
+def sheet_title(title: str, *, used: set[str] | None = None) -> str:
+    """A valid Excel sheet name: no \\ / ? * [ ] :, no apostrophe at either end, at most 31
+    characters, unique (case-insensitively) among `used`, which is updated."""
+    title = _SHEET_TITLE_INVALID.sub("_", str(title)).strip()
+    if title.startswith("'"):
+        title = "_" + title[1:]
+    if title.endswith("'"):
+        title = title[:-1] + "_"
+    if not title:
+        title = "Sheet"
+    if title.lower() == "history":  # reserved by Excel
+        title += "_"
+    used = used if used is not None else set()
+    candidate, number = _truncate_title(title, SHEET_TITLE_MAX), 1
+    while candidate.lower() in used:
+        number += 1
+        suffix = f"_{number}"
+        candidate = _truncate_title(title, SHEET_TITLE_MAX - len(suffix)) + suffix
+    used.add(candidate.lower())
+    return candidate
+
+
+def _truncate_title(title: str, limit: int) -> str:
+    # Excel counts UTF-16 code units: a character outside the BMP counts twice.
+    while len(title.encode("utf-16-le")) // 2 > limit:
+        title = title[:-1]
+    return title
+
+
+def _fill_worksheet(worksheet, sheet: Sheet, *, title: str) -> None:
+    widths: dict[int, int] = {}
+    wrap_candidates: list[tuple[object, int]] = []
+
+    for column, header in enumerate(sheet.headers, start=1):
+        cell = worksheet.cell(row=1, column=column)
+        _set_value(cell, header)
+        cell.font, cell.fill, cell.alignment, cell.border = (
+            _HEADER_FONT,
+            _HEADER_FILL,
+            _HEADER_ALIGNMENT,
+            _BORDER,
+        )
+        widths[column] = min(_display_width(cell.value), MAX_HEADER_WIDTH)
+
+    last_row = 1
+    for last_row, row in enumerate(sheet.rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = worksheet.cell(row=last_row, column=column)
+            _set_value(cell, value)
+            cell.font, cell.alignment, cell.border = _FONT, _ALIGNMENT, _BORDER
+            width = _display_width(cell.value)
+            widths[column] = max(widths.get(column, 0), width)
+            if isinstance(cell.value, str) and (width > MIN_COLUMN_WIDTH or "\n" in cell.value):
+                wrap_candidates.append((cell, width))
+
+    given = list(sheet.column_widths or [])
+    column_widths = {}
+    for column, width in widths.items():
+        if column <= len(given) and given[column - 1]:
+            column_widths[column] = given[column - 1]
+        else:
+            column_widths[column] = max(MIN_COLUMN_WIDTH, min(width + 2, MAX_COLUMN_WIDTH))
+        worksheet.column_dimensions[get_column_letter(column)].width = column_widths[column]
+    for cell, width in wrap_candidates:
+        if "\n" in cell.value or width > column_widths[cell.column]:
+            cell.alignment = _WRAP_ALIGNMENT
+
+    last_column = get_column_letter(max(widths or {1: 0}))
+    worksheet.freeze_panes = "A2"
+    worksheet.auto_filter.ref = f"A1:{last_column}{last_row}"
+    worksheet.print_title_rows = "1:1"
+    worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
+    worksheet.page_setup.orientation = worksheet.ORIENTATION_LANDSCAPE
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0  # as many pages tall as needed
+    if worksheet.sheet_properties.pageSetUpPr is None:
+        worksheet.sheet_properties.pageSetUpPr = PageSetupProperties()
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.page_margins.left = worksheet.page_margins.right = 0.4
+    worksheet.page_margins.top = worksheet.page_margins.bottom = 0.6
+    worksheet.page_margins.header = worksheet.page_margins.footer = 0.3
+    if title:
+        worksheet.oddHeader.center.text = _header_footer_text(title)
+    worksheet.oddFooter.center.text = "&P / &N"
+
+
+def _set_value(cell, value) -> None:
+    value = _plain_value(value)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XML cannot hold
+        cell.value = text
+        cell.data_type = "s"  # text, never a formula or an error value
+        if text.startswith(FORMULA_PREFIXES) or text in ERROR_CODES:
+            cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+        return
+    cell.value = value
+    if isinstance(value, datetime.datetime):
+        cell.number_format = _DATETIME_FORMAT
+    elif isinstance(value, datetime.date):
+        cell.number_format = _DATE_FORMAT
+    elif isinstance(value, datetime.time):
+        cell.number_format = _TIME_FORMAT
+
+
+def _plain_value(value):
+    """None, bool, a number, a naive date/time (Tokyo time) or str."""
+    if value is None or isinstance(value, bool | int | Decimal):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(tzinfo=None)
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, datetime.time):
+        return value.replace(tzinfo=None)
+    return str(value)
+
+
+def _csv_value(value) -> str:
+    value = _plain_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return str(value)
+
+
+def _display_width(value) -> int:
+    """Width in half-width characters of the longest line; East Asian wide characters count 2."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime.datetime):
+        return 16
+    if isinstance(value, datetime.date):
+        return 10
+    text = str(value)
+    return max(
+        sum(2 if unicodedata.east_asian_width(char) in "WFA" else 1 for char in line)
+        for line in text.split("\n")
+    )
+
+
+def _header_footer_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _keep_carriage_returns(xlsx: bytes) -> bytes:
+    """Write a carriage return in cell text as the character reference &#13;.
+
+    openpyxl (without lxml) writes it raw, and an XML parser turns a raw CR into a line feed, so
+    "\\rx" would come back as "\\nx". The serializer escapes CR in attributes already, so a raw
+    CR in a part can only be text, where &#13; means exactly the character that was written.
+    """
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    if not any(b"\r" in source.read(info) for info in source.infolist()):
+        return xlsx
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                data = data.replace(b"\r", b"&#13;")
+            target.writestr(info, data)
+    return buffer.getvalue()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_xlsx_rows(file, *, sheet: str | None = None) -> list[tuple[int, list]]:
+    """The rows of one sheet (the first unless named) as (Excel row number, values).
+
+    `file` is an uploaded file, any binary file object, bytes or a path. Values are as stored:
+    text unchanged, numbers as numbers, dates as datetimes, empty cells as None; a formula gives
+    the value Excel last calculated for it. Rows with no value at all are left out (the row
+    numbers of the others still match what Excel shows).
+    """
+    data = _read_bytes(file)
+    if isinstance(data, str):
+        raise TypeError("read_xlsx_rows needs a file opened in binary mode")
+    if not data:
+        raise SpreadsheetError("ファイルが空です。")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Excel 97-2003 or an encrypted workbook
+        raise SpreadsheetError(
+            "古い Excel 形式（.xls）か、パスワードで保護されたファイルのため読み込めません。"
+            "パスワードを解除し、「Excel ブック（*.xlsx）」形式で保存し直してください。"
+        )
+    not_xlsx = (
+        "Excel ファイル（.xlsx）として読み込めませんでした。"
+        "Excel で「Excel ブック（*.xlsx）」形式で保存したファイルを選んでください。"
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SpreadsheetError(not_xlsx) from exc
+    if expanded > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise SpreadsheetError("ファイルの内容が大きすぎるため読み込めません。")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported extensions, missing default styles
+            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # any failure to parse an upload is the file's fault
+        raise SpreadsheetError(not_xlsx) from exc
+
+    if sheet is None:
+        if not workbook.worksheets:
+            raise SpreadsheetError("ファイルにシートがありません。")
+        worksheet = workbook.worksheets[0]
+    elif sheet in [ws.title for ws in workbook.worksheets]:
+        worksheet = workbook[sheet]
+    else:
+        names = "、".join(f"「{ws.title}」" for ws in workbook.worksheets)
+        raise SpreadsheetError(f"シート「{sheet}」が見つかりません。このファイルのシート：{names}")
+
+    rows = []
+    for number, values in enumerate(
+        worksheet.iter_rows(
+            min_row=1, max_row=worksheet.max_row, max_col=worksheet.max_column, values_only=True
+        ),
+        start=1,
+    ):
+        if any(value is not None and value != "" for value in values):
+            rows.append((number, list(values)))
+    if not rows:
+        raise SpreadsheetError(f"シート「{worksheet.title}」にデータがありません。")
+    return rows
+
+
+def read_csv_rows(file) -> list[tuple[int, list[str]]]:
+    """The records of a CSV file as (row number, fields), text unchanged.
+
+    Accepts UTF-8 with or without BOM and CP932 (Shift_JIS, what Excel saves as "CSV (コンマ区切り)").
+    The row number is the record's position, as Excel shows it when it opens the file; blank
+    records are left out.
+    """
+    data = _read_bytes(file)
+    if isinstance(data, str):
+        text = data.removeprefix("\ufeff")
+    else:
+        if not data:
+            raise SpreadsheetError("ファイルが空です。")
+        if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")) or b"\x00" in data:
+            raise SpreadsheetError(
+                "CSV ファイルではありません。Excel で「CSV UTF-8（コンマ区切り）」形式で"
+                "保存したファイルを選んでください。"
+            )
+        text = _decode_csv(data)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SpreadsheetError("CSV ファイルの形式が正しくないため読み込めません。") from exc
+    rows = [
+        (number, fields)
+        for number, fields in enumerate(records, start=1)
+        if any(field != "" for field in fields)
+    ]
+    if not rows:
+        raise SpreadsheetError("ファイルにデータがありません。")
+    return rows
+
+
+def _decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError(
+        "文字コードを判別できませんでした。CSV を UTF-8 または Shift_JIS で保存し直してください。"
+    )
+
+
+def _read_bytes(file) -> bytes | str:
+    if isinstance(file, bytes | bytearray | memoryview):
+        return bytes(file)
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as handle:
+            return handle.read()
+    if hasattr(file, "seek"):
+        try:
+            file.seek(0)
+        except (OSError, ValueError):
+            pass  # not seekable: read from where it is
+    return file.read()

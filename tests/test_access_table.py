@@ -1,0 +1,204 @@
+"""Who may open every URL of the project, checked against the URL configuration itself.
+
+Every named URL must have an entry in EXPECTED (or match an admin rule); a new page without one
+fails `test_every_url_has_an_entry`, so each page declares who may see it.
+"""
+
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.contrib.admin.sites import site as admin_site
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from municipalities.models import Municipality
+from plan.models import Measure
+
+ROLES = ["anonymous", "viewer", "municipal_officer", "bureau_staff", "plan_admin", "case_handler"]
+
+OK = "ok"
+LOGIN = "login"  # redirected to a login page
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+NOT_ALLOWED = "method_not_allowed"  # GET on a POST-only view
+REDIRECT = "redirect"  # redirected elsewhere than a login page
+
+
+def everyone_signed_in(outcome=OK):
+    return {"anonymous": LOGIN, **{role: outcome for role in ROLES[1:]}}
+
+
+def only(*roles):
+    return {"anonymous": LOGIN, **{role: OK if role in roles else FORBIDDEN for role in ROLES[1:]}}
+
+
+PUBLIC = {role: OK for role in ROLES}
+
+EXPECTED = {
+    "home": everyone_signed_in(),
+    "login": PUBLIC,
+    "logout": everyone_signed_in(NOT_ALLOWED),  # signing out takes a POST
+    "password_change": everyone_signed_in(),
+    "password_change_done": everyone_signed_in(),
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,  # an invalid link shows an explanation, for anyone
+    "password_reset_complete": PUBLIC,
+    "plan:tree": everyone_signed_in(),
+    "plan:measure_detail": everyone_signed_in(),
+    "plan:search": everyone_signed_in(),
+    "plan:inferred_headings": only("plan_admin"),
+    "plan:inferred_heading_review": only("plan_admin"),
+}
+
+# Admin pages: only plan administrators get in; everyone else is sent to a login page.
+# For a plan administrator some admin pages refuse on purpose (accounts and roles are never deleted,
+# the six indicators are fixed), and the admin's logout takes POST only.
+ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS = {
+    "admin:plan_user_delete": FORBIDDEN,
+    "admin:auth_group_add": FORBIDDEN,
+    "admin:auth_group_delete": FORBIDDEN,
+    "admin:indicators_indicator_add": FORBIDDEN,
+    "admin:indicators_indicator_delete": FORBIDDEN,
+    "admin:logout": NOT_ALLOWED,
+    "admin:autocomplete": FORBIDDEN,  # refuses a request without its query parameters
+    "admin:login": REDIRECT,  # already signed in: on to the admin index
+    "admin:view_on_site": NOT_FOUND,  # no model here has a public page of its own
+    # Lockout records are written by the login throttle only.
+    "admin:axes_accessattempt_add": FORBIDDEN,
+    "admin:axes_accessfailurelog_add": FORBIDDEN,
+    "admin:axes_accesslog_add": FORBIDDEN,
+}
+
+
+def admin_expectation(name):
+    expected = {role: LOGIN for role in ROLES if role != "plan_admin"}
+    expected["plan_admin"] = ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS.get(name, OK)
+    if name.endswith("_process_import"):
+        expected["plan_admin"] = NOT_ALLOWED  # the second step of an import takes the form's POST
+    if name == "admin:logout":
+        # The admin sends a signed-in user without the right back to its index (and so to login).
+        expected.update({role: REDIRECT for role in ROLES if role not in ("plan_admin", "anonymous")})
+    if name == "admin:login":
+        # The admin's login form itself is open to all; a signed-in user without the right sees it
+        # with a message, never an admin page.
+        expected.update({role: OK for role in ROLES if role != "plan_admin"})
+    return expected
+
+
+def all_named_urls(patterns=None, namespace=""):
+    """(full name, URL pattern) for every named URL in the project."""
+    found = []
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found += all_named_urls(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            found.append((f"{namespace}{entry.name}", entry.pattern))
+    return sorted(set(found), key=lambda item: item[0])
+
+
+def sample_kwargs(name, pattern):
+    """Arguments that make a real URL: an existing object wherever the URL names one."""
+    converters = list(getattr(pattern, "converters", {}) or pattern.regex.groupindex)
+    if name.endswith("_simple_history"):
+        # django-simple-history's page for one past version: /<object_id>/history/<history_id>/
+        converters = ["object_id", "history_id"]
+    if not converters:
+        return {}
+    if name == "plan:measure_detail":
+        return {"number": 86}
+    if name == "plan:inferred_heading_review":
+        return {"number": 85}
+    if name == "password_reset_confirm":
+        return {"uidb64": "MQ", "token": "invalid-token"}
+    if name == "admin:app_list":
+        return {"app_label": "plan"}
+    if name == "admin:view_on_site":
+        from django.contrib.contenttypes.models import ContentType
+
+        return {"content_type_id": ContentType.objects.get_for_model(Municipality).pk, "object_id": "1"}
+    model_admin = admin_model_for(name)
+    obj = model_admin.model._default_manager.order_by("pk").first()
+    assert obj is not None, f"{name}: make a sample {model_admin.model.__name__} in the `users` fixture"
+    kwargs = {}
+    for converter in converters:
+        if converter in ("object_id", "id"):
+            kwargs[converter] = obj.pk
+        elif converter == "history_id":
+            kwargs[converter] = obj.history.order_by("history_id").first().history_id
+        else:
+            raise AssertionError(f"no sample value for <{converter}> in {name}")
+    return kwargs
+
+
+def admin_model_for(name):
+    # Django's UserAdmin names its password URL after auth.User whatever the user model is.
+    url_name = name.removeprefix("admin:").replace("auth_user_", "plan_user_")
+    for model, model_admin in admin_site._registry.items():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        if url_name.startswith(prefix):
+            return model_admin
+    raise AssertionError(f"{name}: no registered model admin")
+
+
+def outcome(response):
+    if response.status_code == 200:
+        return OK
+    if response.status_code in (301, 302):
+        path = urlparse(response["Location"]).path
+        login_paths = {reverse(settings.LOGIN_URL), reverse("admin:login")}
+        return LOGIN if path in login_paths else REDIRECT
+    return {403: FORBIDDEN, 404: NOT_FOUND, 405: NOT_ALLOWED}.get(response.status_code, str(response.status_code))
+
+
+def expected_for(name):
+    if name in EXPECTED:
+        return EXPECTED[name]
+    if name.startswith("admin:"):
+        return admin_expectation(name)
+    return None
+
+
+def test_every_url_has_an_entry():
+    missing = [name for name, _ in all_named_urls() if expected_for(name) is None]
+    assert missing == [], f"URLs with no entry in the access table: {missing}"
+
+
+def test_every_entry_is_a_real_url():
+    names = {name for name, _ in all_named_urls()}
+    assert set(EXPECTED) - names == set()
+    assert set(ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS) - names == set()
+
+
+@pytest.fixture
+def users(viewer, municipal_officer, bureau_staff, plan_admin, case_handler):
+    # One failed and one successful sign-in give the login-throttling admin pages a row each.
+    login = reverse("login")
+    Client().post(login, {"username": "nobody", "password": "wrong-password"})
+    Client().post(login, {"username": viewer.username, "password": "correct-horse-battery"})
+    return {
+        "anonymous": None,
+        "viewer": viewer,
+        "municipal_officer": municipal_officer,
+        "bureau_staff": bureau_staff,
+        "plan_admin": plan_admin,
+        "case_handler": case_handler,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_table_says(client, users, role):
+    assert Measure.objects.filter(number=86).exists()
+    if users[role] is not None:
+        client.force_login(users[role])
+    wrong = []
+    for name, pattern in all_named_urls():
+        kwargs = sample_kwargs(name, pattern)
+        url = reverse(name, args=kwargs.values()) if name.endswith("_simple_history") else reverse(name, kwargs=kwargs)
+        got = outcome(client.get(url))
+        want = expected_for(name)[role]
+        if got != want:
+            wrong.append(f"{name} {url}: expected {want}, got {got}")
+    assert wrong == [], "\n".join(wrong)
