@@ -200,14 +200,16 @@ class MeasureQuerySet(models.QuerySet):
         """Measures whose number is `text`, or whose heading or content (own or re-listed) contains it."""
         from plan.text import normalize
 
-        text = normalize(text or "").strip()
-        if not text:
+        # Split first: normalising would join words typed with a space between Japanese words.
+        words = [normalize(word) for word in (text or "").split()]
+        words = [word for word in words if word]
+        if not words:
             return self.none()
-        number = text.removeprefix("No.").removeprefix("No").strip()
-        if number.isdigit():
+        number = words[0].removeprefix("No.").removeprefix("No").strip()
+        if len(words) == 1 and number.isdigit():
             return self.filter(number=int(number))
         query = Q()
-        for word in text.split():
+        for word in words:
             query &= (
                 Q(heading__icontains=word)
                 | Q(content__icontains=word)
