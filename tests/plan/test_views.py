@@ -174,7 +174,7 @@ class TestInferredHeadings:
         assert measure.heading_reviewed_at is None
 
     @pytest.mark.parametrize("role", ["viewer", "bureau_staff", "municipal_officer", "case_handler"])
-    def test_other_roles_cannot_change_a_heading(self, client, role, request):
+    def test_other_roles_cannot_change_a_heading(self, client, db, role, request):
         client.force_login(request.getfixturevalue(role))
         response = client.post(reverse("plan:inferred_heading_review", args=[85]), {"heading": "改ざん"})
         assert response.status_code == 403
