@@ -3,10 +3,23 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
+from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from plan.models import Area, Department, Goal, Listing, Measure, Plan, User
+from plan.forms import ProgressAdminForm
+from plan.models import (
+    Area,
+    Department,
+    Goal,
+    Listing,
+    Measure,
+    MeasureProgress,
+    MeasureResponsibility,
+    Plan,
+    User,
+)
+from plan.progress import REASON_ADMIN, ProgressConflict, progress_update
 from plan.resources import DepartmentResource, MeasureResource
 from plan.roles import GROUP_NAMES, Role, role_of
 from plan.services import user_deactivate, user_set_role
@@ -188,6 +201,120 @@ class GroupAdmin(admin.ModelAdmin):
 
     list_display = ["name"]
     search_fields = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- measure progress (issue 3) ----------------------------------------------------------------
+# No django-import-export here on purpose: the spreadsheet round trip (plan/progress_spreadsheet.py)
+# checks versions and permissions, and a second import path would bypass them.
+
+
+@admin.register(MeasureProgress)
+class MeasureProgressAdmin(SimpleHistoryAdmin):
+    """Records are created by starting a year and never deleted; edits go through progress_update,
+    with the version the change form was loaded at, so a stale save is refused here too."""
+
+    form = ProgressAdminForm
+    list_display = ["measure_number", "measure_heading", "fiscal_year", "assessment", "direction", "updated_at", "updated_by"]
+    list_display_links = ["measure_number", "measure_heading"]
+    list_select_related = ["measure", "updated_by"]
+    list_filter = ["fiscal_year", "assessment", "direction", ("updated_at", admin.EmptyFieldListFilter), "departments"]
+    search_fields = ["=measure__number", "measure__heading", "achievements", "issues", "next_steps"]
+    ordering = ["-fiscal_year", "measure__number"]
+    readonly_fields = ["measure", "fiscal_year", "department_names", "version", "updated_at", "updated_by"]
+    fieldsets = [
+        (None, {"fields": ["measure", "fiscal_year", "department_names"]}),
+        # expected_version: the version this form was loaded at, posted back in a hidden input.
+        ("進捗", {"fields": [*MeasureProgress.EDITABLE_FIELDS, "expected_version"]}),
+        ("更新", {"fields": ["version", "updated_at", "updated_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("departments__parent")
+
+    @admin.display(description="No.", ordering="measure__number")
+    def measure_number(self, record):
+        return record.measure.number
+
+    @admin.display(description="事項")
+    def measure_heading(self, record):
+        return record.measure.heading
+
+    @admin.display(description="所管")
+    def department_names(self, record):
+        return record.department_names or "（未設定）"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.can_be_edited_by(request.user)
+
+    def save_model(self, request, obj, form, change):
+        progress_update(
+            progress=obj,
+            expected_version=form.cleaned_data["expected_version"],
+            values=form.progress_values(),
+            user=request.user,
+            reason=REASON_ADMIN,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # departments are set on the responsibilities page, never from this form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ProgressConflict as conflict:
+            # Someone saved between the form's check and the save: nothing was saved.
+            messages.error(request, conflict.message + "（入力内容は保存されていません。もう一度編集してください。）")
+            return redirect(request.path)
+
+
+@admin.register(MeasureResponsibility)
+class MeasureResponsibilityAdmin(SimpleHistoryAdmin):
+    """Read-only here: departments are confirmed on the responsibilities page, which also carries
+    the change to the progress records."""
+
+    list_display = ["measure_number", "measure_heading", "department_names", "is_provisional", "confirmed_at", "confirmed_by"]
+    list_select_related = ["measure", "confirmed_by"]
+    list_filter = [("confirmed_at", admin.EmptyFieldListFilter), "departments"]
+    search_fields = ["=measure__number", "measure__heading", "basis"]
+    ordering = ["measure__number"]
+    fields = ["measure", "department_names", "basis", "confirmed_at", "confirmed_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("departments__parent")
+
+    @admin.display(description="No.", ordering="measure__number")
+    def measure_number(self, responsibility):
+        return responsibility.measure.number
+
+    @admin.display(description="事項")
+    def measure_heading(self, responsibility):
+        return responsibility.measure.heading
+
+    @admin.display(description="所管")
+    def department_names(self, responsibility):
+        return "、".join(str(department) for department in responsibility.departments.all())
+
+    @admin.display(description="暫定", boolean=True)
+    def is_provisional(self, responsibility):
+        return responsibility.is_provisional
 
     def has_add_permission(self, request):
         return False

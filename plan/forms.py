@@ -1,6 +1,7 @@
 from django import forms
 
-from plan.models import Measure
+from plan.models import Department, Measure, MeasureProgress, ProgressAssessment, ProgressDirection
+from plan.progress import changes_since, validate_progress_values
 
 
 class HeadingReviewForm(forms.ModelForm):
@@ -21,3 +22,141 @@ class HeadingReviewForm(forms.ModelForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="施策番号またはキーワード", max_length=100, required=False)
+
+
+# --- measure progress (issue 3) ----------------------------------------------------------------
+
+
+
+class ProgressForm(forms.ModelForm):
+    """A year's progress for one measure. `version` is the version the person started from."""
+
+    assessment = forms.ChoiceField(
+        label="進捗状況", choices=ProgressAssessment.choices, widget=forms.RadioSelect, required=False
+    )
+    direction = forms.ChoiceField(
+        label="今後の方向性", choices=ProgressDirection.choices, widget=forms.RadioSelect, required=False
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = MeasureProgress
+        fields = MeasureProgress.EDITABLE_FIELDS
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in ["achievements", "issues", "next_steps"]}
+        help_texts = {
+            "achievements": "この年度に実施したこと（件数・回数など）。進捗状況が「未着手」の場合のみ空欄にできます。",
+            "issues": "取組を進める上での課題。",
+            "next_steps": "次年度以降に取り組むこと。",
+        }
+
+    # Rules that say what a saved record must hold live in plan.progress, shared with the import.
+    REQUIRED = ("assessment", "direction", "achievements")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["expected_version"].initial = self.instance.version
+        self.fields["assessment"].error_messages["invalid_choice"] = "進捗状況は一覧から選んでください。"
+        self.fields["direction"].error_messages["invalid_choice"] = "今後の方向性は一覧から選んでください。"
+        for name in self.REQUIRED:
+            self.fields[name].shown_required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) or "" for name in MeasureProgress.EDITABLE_FIELDS}
+        for name, message in validate_progress_values(values).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+    def progress_values(self):
+        return {name: self.cleaned_data[name] for name in MeasureProgress.EDITABLE_FIELDS}
+
+
+class ProgressAdminForm(ProgressForm):
+    """The admin's change form: the same fields and rules, and a refusal of a stale save here,
+    where the person still has what they typed (the service checks again when it saves)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        version = cleaned.get("expected_version")
+        if self.instance.pk and version:
+            current = MeasureProgress.objects.select_related("updated_by").get(pk=self.instance.pk)
+            if current.version != version:
+                changes = changes_since(current, version)
+                # The next save starts from the current version: the person has now seen the change.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("expected_version")] = current.version
+                listed = "／".join(f"{c.label}：「{c.old_display}」→「{c.new_display}」" for c in changes)
+                raise forms.ValidationError(
+                    f"この記録は、あなたが編集を始めた後に{current.updated_by or '他の利用者'}さんが更新したため、"
+                    f"保存しませんでした（版 {version} → {current.version}）。相手の変更：{listed or '（表示できる変更なし）'}。"
+                    "あなたの入力は下に残っています。確認して、もう一度保存してください。",
+                    code="stale",
+                )
+        return cleaned
+
+
+class ProgressFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label="年度", coerce=int, required=False)
+    goal = forms.TypedChoiceField(label="基本目標", coerce=int, required=False, empty_value=None)
+    area = forms.ModelChoiceField(label="施策の方向", queryset=None, required=False, empty_label="すべて")
+    department = forms.ModelChoiceField(label="所管", queryset=None, required=False, empty_label="すべて")
+    assessment = forms.ChoiceField(label="進捗状況", required=False)
+    not_updated = forms.BooleanField(label="今年度未更新のみ", required=False)
+    mine = forms.BooleanField(label="自分の所管のみ", required=False)
+    q = forms.CharField(label="キーワード・施策番号", max_length=100, required=False)
+
+    def __init__(self, *args, plan, goals, areas, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year.year, year.label) for year in plan.fiscal_years]
+        self.fields["goal"].choices = [("", "すべて"), *[(goal.number, goal.label) for goal in goals]]
+        self.fields["area"].queryset = areas
+        self.fields["area"].label_from_instance = lambda area: f"{area.label} {area.title}"
+        self.fields["department"].queryset = departments
+        self.fields["assessment"].choices = [("", "すべて"), *ProgressAssessment.choices, ("none", "未評価")]
+
+
+class ProgressImportForm(forms.Form):
+    MAX_BYTES = 5 * 1024 * 1024
+
+    file = forms.FileField(
+        label="進捗の Excel ファイル（.xlsx）",
+        help_text="この画面の「Excel で書き出す」で書き出したファイルに記入したものを選んでください。一部の行だけのファイルでもかまいません。",
+        error_messages={"required": "ファイルを選んでください。"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("ファイルが大きすぎます（5MB まで）。")
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(
+                "Excel ブック（.xlsx）を選んでください。CSV や .xls は読み込めません。"
+            )
+        return upload
+
+
+class YearStartForm(forms.Form):
+    year = forms.IntegerField(label="開始する年度", error_messages={"required": "年度を選んでください。", "invalid": "年度は数字で指定してください。"})
+
+
+class ReportingYearForm(forms.Form):
+    year = forms.IntegerField(label="報告対象年度", error_messages={"required": "年度を選んでください。", "invalid": "年度は数字で指定してください。"})
+
+
+class ResponsibilityForm(forms.Form):
+    number = forms.IntegerField(widget=forms.HiddenInput)
+    departments = forms.ModelMultipleChoiceField(
+        label="所管",
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": "選べない所管が含まれています。", "invalid_pk_value": "所管の指定が正しくありません。"},
+    )
+
+    def clean_departments(self):
+        departments = self.cleaned_data["departments"]
+        if not departments:
+            raise forms.ValidationError("所管を1つ以上選んでください。")
+        return departments
+

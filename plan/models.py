@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from plan.fiscal_year import FiscalYear
@@ -316,3 +317,186 @@ class Listing(FixtureLoaded):
     @property
     def has_own_wording(self):
         return bool(self.own_heading or self.own_content)
+
+
+# --- Measure progress (issue 3) ---------------------------------------------------------------
+
+
+def department_scope(user) -> set[int]:
+    """The departments whose measures a bureau staff member may edit (empty for other roles).
+
+    A user linked to a bureau covers the bureau and all its divisions. A user linked to a division
+    covers that division and measures assigned to its bureau as a whole: the reference data assigns
+    measures to bureaus, and without this nobody in a division could record anything.
+    """
+    from plan.roles import Role, has_role
+
+    if not has_role(user, Role.BUREAU_STAFF):
+        return set()
+    cached = getattr(user, "_department_scope_cache", None)
+    if cached is None:
+        own = list(user.departments.filter(is_active=True).values_list("pk", "parent_id"))
+        cached = {pk for pk, _ in own} | {parent for _, parent in own if parent}
+        bureaus = [pk for pk, parent in own if parent is None]
+        if bureaus:
+            cached |= set(Department.objects.filter(parent_id__in=bureaus).values_list("pk", flat=True))
+        user._department_scope_cache = cached
+    return cached
+
+
+class MeasureResponsibility(FixtureLoaded):
+    """Which departments are responsible for a measure (所管). Provisional until confirmed.
+
+    The seed does not say; fixtures/responsibilities.yaml proposes a mapping inferred from each
+    measure's text, and plan administrators confirm or correct it. Each fiscal year's progress
+    record copies the departments when the year is started (see plan.progress).
+    """
+
+    measure = models.OneToOneField(
+        Measure, verbose_name="施策", on_delete=models.CASCADE, related_name="responsibility"
+    )
+    departments = models.ManyToManyField(
+        Department, verbose_name="所管", related_name="responsibilities", blank=True
+    )
+    basis = models.TextField("推定の根拠", blank=True, help_text="参照データが所管を推定した理由。")
+    confirmed_at = models.DateTimeField("確認日時", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="確認者",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(m2m_fields=[departments], excluded_fields=["fixture_values"])
+
+    class Meta:
+        verbose_name = "施策の所管"
+        verbose_name_plural = "施策の所管"
+
+    def __str__(self):
+        return f"No.{self.measure.number} の所管"
+
+    @property
+    def is_provisional(self):
+        return self.confirmed_at is None
+
+
+class ProgressAssessment(models.TextChoices):
+    """進捗状況: the five grades Tokyo's plan evaluations use (see docs/progress.md)."""
+
+    ON_TRACK = "on_track", "順調"
+    MOSTLY_ON_TRACK = "mostly_on_track", "概ね順調"
+    DELAYED = "delayed", "遅れ"
+    NOT_STARTED = "not_started", "未着手"
+    COMPLETED = "completed", "完了"
+
+
+class ProgressDirection(models.TextChoices):
+    """今後の方向性 for the coming year (see docs/progress.md)."""
+
+    EXPAND = "expand", "拡充"
+    CONTINUE = "continue", "継続"
+    REVISE = "revise", "見直し・改善"
+    END = "end", "終了"
+
+
+class MeasureProgressQuerySet(models.QuerySet):
+    def editable_by(self, user):
+        """The one rule for who edits progress: plan administrators edit every record; bureau staff
+        the records whose departments fall in their scope (see department_scope); nobody else."""
+        from plan.roles import is_plan_admin
+
+        if is_plan_admin(user):
+            return self
+        scope = department_scope(user)
+        if not scope:
+            return self.none()
+        through = MeasureProgress.departments.through
+        return self.filter(
+            models.Exists(through.objects.filter(measureprogress_id=models.OuterRef("pk"), department_id__in=scope))
+        )
+
+    def not_updated(self):
+        return self.filter(updated_at__isnull=True)
+
+
+class MeasureProgress(models.Model):
+    """A measure's progress in one fiscal year: one record per measure, re-listings included."""
+
+    Assessment = ProgressAssessment
+    Direction = ProgressDirection
+
+    # The fields a person edits (form, admin, spreadsheet), in the order they are shown.
+    EDITABLE_FIELDS = ["assessment", "direction", "achievements", "issues", "next_steps"]
+
+    measure = models.ForeignKey(
+        Measure, verbose_name="施策", on_delete=models.PROTECT, related_name="progress_records"
+    )
+    fiscal_year = models.PositiveIntegerField("年度")
+    assessment = models.CharField("進捗状況", max_length=20, choices=ProgressAssessment.choices, blank=True)
+    direction = models.CharField("今後の方向性", max_length=20, choices=ProgressDirection.choices, blank=True)
+    achievements = models.TextField("実績", blank=True)
+    issues = models.TextField("課題", blank=True)
+    next_steps = models.TextField("今後の取組", blank=True)
+    departments = models.ManyToManyField(
+        Department, verbose_name="所管", related_name="progress_records", blank=True
+    )
+    # Optimistic locking: every save claims version n → n + 1 with a conditional UPDATE, so a save
+    # based on an older version is refused instead of overwriting someone else's change.
+    version = models.PositiveIntegerField("版", default=1, editable=False)
+    started_at = models.DateTimeField("年度開始日時", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("更新日時", null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="更新者",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(m2m_fields=[departments])
+    objects = MeasureProgressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "施策の進捗"
+        verbose_name_plural = "施策の進捗"
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "fiscal_year"], name="progress_one_per_measure_and_year"),
+            models.CheckConstraint(
+                condition=Q(assessment__in=["", *ProgressAssessment.values]),
+                name="progress_assessment_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["", *ProgressDirection.values]),
+                name="progress_direction_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"No.{self.measure.number} {FiscalYear(self.fiscal_year).era_label}"
+
+    @property
+    def year(self) -> FiscalYear:
+        return FiscalYear(self.fiscal_year)
+
+    @property
+    def is_updated(self):
+        """False (未更新) until someone records this year's progress after the year was started."""
+        return self.updated_at is not None
+
+    @property
+    def department_names(self):
+        return "、".join(str(department) for department in self.departments.all())
+
+    def can_be_edited_by(self, user) -> bool:
+        """As MeasureProgress.objects.editable_by, for one record (uses prefetched departments)."""
+        from plan.roles import is_plan_admin
+
+        if is_plan_admin(user):
+            return True
+        scope = department_scope(user)
+        return bool(scope) and any(department.pk in scope for department in self.departments.all())

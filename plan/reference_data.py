@@ -234,3 +234,64 @@ def _sync_listings(plan, rows, report, overwrite):
         elif listing is None:
             taken.add(target(key))
         sync_record(Listing, lookup=lookup, values=values, report=report, overwrite=overwrite)
+
+
+RESPONSIBILITIES_FIXTURE = "responsibilities.yaml"
+
+
+def load_responsibilities(*, path=None, overwrite=False) -> LoadReport:
+    """Load the provisional mapping measure → responsible bureaus (fixtures/responsibilities.yaml).
+
+    A row nobody has confirmed follows the fixture. A row a plan administrator confirmed or
+    corrected keeps its departments, and a difference from the fixture is reported as a conflict;
+    with `overwrite` it takes the fixture's departments and becomes provisional again.
+    """
+    from plan.models import MeasureResponsibility
+    from plan.progress import responsibility_confirm
+
+    data = _read_yaml(path, RESPONSIBILITIES_FIXTURE)["responsibilities"]
+    report = LoadReport()
+    plan = Plan.objects.current()
+    if plan is None:
+        raise ValueError("responsibilities fixture: load the plan first")
+    bureaus = {department.name: department for department in Department.objects.filter(parent__isnull=True)}
+    measures = {measure.number: measure for measure in Measure.objects.filter(plan=plan)}
+    with transaction.atomic():
+        for number, assignments in data.items():
+            measure = measures.get(int(number))
+            if measure is None:
+                raise ValueError(f"responsibilities fixture: No. {number} is not a measure of the plan")
+            unknown = [name for name in assignments if name not in bureaus]
+            if unknown:
+                raise ValueError(f"responsibilities fixture: No. {number}: unknown bureau {unknown}")
+            departments = [bureaus[name] for name in assignments]
+            basis = "\n".join(f"{name}：{normalize(str(reason))}" for name, reason in assignments.items())
+            wanted = {"departments": sorted(assignments), "basis": basis}
+
+            responsibility = MeasureResponsibility.objects.filter(measure=measure).first()
+            if responsibility is None:
+                responsibility = MeasureResponsibility(measure=measure, basis=basis, fixture_values=wanted)
+                responsibility._change_reason = "参照データの読み込み"
+                responsibility.save()
+                responsibility_confirm(responsibility=responsibility, departments=departments, user=None, confirm=False)
+                report.created += 1
+                continue
+
+            current = sorted(str(department) for department in responsibility.departments.all())
+            if current == wanted["departments"]:
+                if responsibility.basis != basis or responsibility.fixture_values != wanted:
+                    MeasureResponsibility.objects.filter(pk=responsibility.pk).update(basis=basis, fixture_values=wanted)
+                report.unchanged += 1
+                continue
+            if not responsibility.is_provisional and not overwrite:
+                report.conflicts.append(
+                    Conflict(f"No.{measure.number} の所管", "所管", "、".join(current), "、".join(wanted["departments"]))
+                )
+                continue
+            responsibility_confirm(responsibility=responsibility, departments=departments, user=None, confirm=False)
+            MeasureResponsibility.objects.filter(pk=responsibility.pk).update(
+                basis=basis, fixture_values=wanted, confirmed_at=None, confirmed_by=None
+            )
+            report.changes.append(f"No.{measure.number} の所管を「{'、'.join(wanted['departments'])}」に更新")
+            report.updated += 1
+    return report

@@ -9,4 +9,11 @@ urlpatterns = [
     path("search/", views.measure_search, name="search"),
     path("headings/", views.inferred_headings, name="inferred_headings"),
     path("headings/<int:number>/", views.inferred_heading_review, name="inferred_heading_review"),
+    path("progress/", views.progress_list, name="progress_list"),
+    path("progress/<int:year>/<int:number>/edit/", views.progress_edit, name="progress_edit"),
+    path("progress/years/", views.progress_years, name="progress_years"),
+    path("progress/<int:year>/export/", views.progress_export, name="progress_export"),
+    path("progress/import/", views.progress_import, name="progress_import"),
+    path("progress/import/confirm/", views.progress_import_confirm, name="progress_import_confirm"),
+    path("responsibilities/", views.responsibilities, name="responsibilities"),
 ]

@@ -1,20 +1,53 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from plan.access import any_role_required, role_required
-from plan.forms import HeadingReviewForm, SearchForm
-from plan.models import Area, Goal, Listing, Measure, Plan
-from plan.roles import Role
+from plan.fiscal_year import FiscalYear
+from plan.forms import (
+    HeadingReviewForm,
+    ProgressFilterForm,
+    ProgressForm,
+    ProgressImportForm,
+    ReportingYearForm,
+    ResponsibilityForm,
+    SearchForm,
+    YearStartForm,
+)
+from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress, MeasureResponsibility, Plan
+from plan.progress import (
+    ProgressConflict,
+    ProgressFilters,
+    measure_progress_context,
+    next_year_to_start,
+    plan_set_reporting_year,
+    progress_counts,
+    progress_listings,
+    progress_update,
+    progress_year_start,
+    responsibility_confirm,
+    started_years,
+)
+from plan.progress_spreadsheet import (
+    SESSION_KEY,
+    progress_export_sheets,
+    progress_import_apply,
+    progress_import_parse,
+)
+from plan.roles import Role, has_role, is_plan_admin
 from plan.services import measure_review_heading
+from plan.spreadsheets import SpreadsheetError, spreadsheet_response
 
 
 def _current_plan():
     plan = Plan.objects.current()
     if plan is None:
         # Only on an empty database: the setup command loads the plan.
-        from django.http import Http404
-
         raise Http404("計画データが読み込まれていません。")
     return plan
 
@@ -50,7 +83,9 @@ def measure_detail(request, number):
     measure = get_object_or_404(
         Measure.objects.with_listings().select_related("heading_reviewed_by"), plan=plan, number=number
     )
-    return render(request, "plan/measure_detail.html", {"plan": plan, "measure": measure})
+    context = {"plan": plan, "measure": measure}
+    context.update(measure_progress_context(measure=measure, user=request.user, plan=plan))
+    return render(request, "plan/measure_detail.html", context)
 
 
 @any_role_required
@@ -92,4 +127,307 @@ def inferred_heading_review(request, number):
         request,
         "plan/inferred_heading_review.html",
         {"plan": plan, "measure": measure, "form": form, "neighbours": neighbours},
+    )
+
+
+# --- measure progress (issue 3) ----------------------------------------------------------------
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _progress_year(plan, value):
+    years = {year.year for year in plan.fiscal_years}
+    if value in years:
+        return FiscalYear(value)
+    return plan.current_reporting_year()
+
+
+@any_role_required
+def progress_list(request):
+    plan = _current_plan()
+    goals = list(Goal.objects.filter(plan=plan).order_by("number"))
+    form = ProgressFilterForm(
+        request.GET or None,
+        initial={"year": plan.current_reporting_year().year},
+        plan=plan,
+        goals=goals,
+        areas=Area.objects.filter(goal__plan=plan).select_related("goal"),
+        departments=Department.objects.filter(is_active=True).select_related("parent"),
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    year = _progress_year(plan, data.get("year"))
+    filters = ProgressFilters(
+        goal=data.get("goal"),
+        area=data["area"].pk if data.get("area") else None,
+        department=data.get("department"),
+        assessment=data.get("assessment") or "",
+        not_updated=bool(data.get("not_updated")),
+        mine=bool(data.get("mine")),
+        q=data.get("q") or "",
+    )
+    listings = list(progress_listings(plan=plan, year=year.year, filters=filters, user=request.user))
+    for listing in listings:
+        records = listing.measure.year_records
+        listing.record = records[0] if records else None
+        listing.editable = bool(listing.record and not listing.relisted and listing.record.can_be_edited_by(request.user))
+    counts = progress_counts(plan=plan, year=year.year)
+    return render(
+        request,
+        "plan/progress_list.html",
+        {
+            "plan": plan,
+            "year": year,
+            "form": form,
+            "filters": filters,
+            "listings": listings,
+            "counts": counts,
+            "assessments": MeasureProgress.Assessment.choices,
+            "started": any(goal.records for goal in counts),
+            "measure_count": len({listing.measure_id for listing in listings}),
+            "is_bureau_staff": has_role(request.user, Role.BUREAU_STAFF) and not is_plan_admin(request.user),
+            "current_url": request.get_full_path(),
+        },
+    )
+
+
+@role_required(Role.PLAN_ADMIN, Role.BUREAU_STAFF)
+def progress_edit(request, year, number):
+    plan = _current_plan()
+    measure = get_object_or_404(Measure.objects.with_listings(), plan=plan, number=number)
+    record = get_object_or_404(
+        MeasureProgress.objects.select_related("updated_by").prefetch_related("departments__parent"),
+        measure=measure,
+        fiscal_year=year,
+    )
+    if not record.can_be_edited_by(request.user):
+        raise PermissionDenied
+    previous = (
+        MeasureProgress.objects.filter(measure=measure, fiscal_year=year - 1)
+        .select_related("updated_by")
+        .first()
+    )
+    next_url = _safe_next(request, reverse("plan:measure_detail", args=[number]))
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        form = ProgressForm(request.POST, instance=record)
+        if form.is_valid():
+            try:
+                changes = progress_update(
+                    progress=record,
+                    expected_version=form.cleaned_data["expected_version"],
+                    values=form.progress_values(),
+                    user=request.user,
+                )
+            except ProgressConflict as error:
+                conflict, status = error, 409
+                # Keep what the person typed; the next save starts from the version they have now seen.
+                data = request.POST.copy()
+                data["expected_version"] = error.current.version
+                record = error.current
+                form = ProgressForm(data, instance=record)
+            except ValidationError as error:
+                for name, messages_ in error.message_dict.items():
+                    form.add_error(name if name in form.fields else None, messages_)
+                status = 400
+            else:
+                label = f"No.{number} の{FiscalYear(year).era_label}の進捗"
+                if changes:
+                    messages.success(request, f"{label}を保存しました（{'・'.join(c.label for c in changes)}）。")
+                else:
+                    messages.info(request, f"{label}に変更はありませんでした。")
+                return redirect(next_url)
+        else:
+            status = 400
+    else:
+        form = ProgressForm(instance=record)
+    return render(
+        request,
+        "plan/progress_edit.html",
+        {
+            "plan": plan,
+            "measure": measure,
+            "record": record,
+            "year": FiscalYear(year),
+            "previous": previous,
+            "form": form,
+            "conflict": conflict,
+            "next_url": next_url,
+        },
+        status=status,
+    )
+
+
+@role_required(Role.PLAN_ADMIN)
+def progress_years(request):
+    plan = _current_plan()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = YearStartForm(request.POST) if action == "start" else ReportingYearForm(request.POST)
+        if action not in ("start", "reporting") or not form.is_valid():
+            messages.error(request, "年度を選んでください。")
+            return redirect("plan:progress_years")
+        try:
+            if action == "start":
+                result = progress_year_start(plan=plan, fiscal_year=form.cleaned_data["year"], user=request.user)
+                if result.created:
+                    messages.success(
+                        request, f"{result.year.label}を開始しました（施策 {result.created} 件の記録を作成。すべて「未更新」です）。"
+                    )
+                else:
+                    messages.info(request, f"{result.year.label}はすでに開始されています。何も変更していません。")
+            else:
+                year = plan_set_reporting_year(plan=plan, fiscal_year=form.cleaned_data["year"], user=request.user)
+                messages.success(request, f"報告対象年度を{year.label}にしました。")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("plan:progress_years")
+    started = started_years(plan)
+    years = [
+        {"year": year, "started": started.get(year.year), "reporting": year == plan.current_reporting_year()}
+        for year in plan.fiscal_years
+    ]
+    return render(
+        request,
+        "plan/progress_years.html",
+        {"plan": plan, "years": years, "next_year": next_year_to_start(plan), "reporting_year": plan.current_reporting_year()},
+    )
+
+
+@role_required(Role.PLAN_ADMIN)
+def progress_export(request, year):
+    plan = _current_plan()
+    if year not in {fiscal_year.year for fiscal_year in plan.fiscal_years}:
+        raise Http404("計画期間外の年度です。")
+    department = None
+    if request.GET.get("department"):
+        department = get_object_or_404(Department, pk=request.GET["department"]) if request.GET["department"].isdigit() else None
+        if department is None:
+            raise Http404("所管の指定が正しくありません。")
+    sheets = progress_export_sheets(plan=plan, year=year, department=department)
+    name = f"施策の進捗_{FiscalYear(year).era_label}" + (f"_{department}" if department else "")
+    return spreadsheet_response(sheets, filename=name.replace(" ", "_"), title=f"{plan.short_name} 施策の進捗 {FiscalYear(year).label}")
+
+
+@role_required(Role.PLAN_ADMIN)
+def progress_import(request):
+    plan = _current_plan()
+    form = ProgressImportForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            preview = progress_import_parse(file=upload, plan=plan, user=request.user, filename=upload.name)
+        except SpreadsheetError as error:
+            form.add_error("file", str(error))
+        else:
+            # Only the parsed, validated rows are kept, in the session, never the file itself.
+            if preview.can_apply:
+                request.session[SESSION_KEY] = preview.to_session()
+            else:
+                request.session.pop(SESSION_KEY, None)
+    status = 400 if request.method == "POST" and (form.errors or (preview and preview.errors)) else 200
+    return render(
+        request,
+        "plan/progress_import.html",
+        {
+            "plan": plan,
+            "form": form,
+            "preview": preview,
+            "reporting_year": plan.current_reporting_year(),
+            "departments": Department.objects.filter(is_active=True, parent__isnull=True),
+        },
+        status=status,
+    )
+
+
+@role_required(Role.PLAN_ADMIN)
+@require_POST
+def progress_import_confirm(request):
+    data = request.session.get(SESSION_KEY)
+    if not data or data.get("token") != request.POST.get("token"):
+        messages.error(request, "取り込む内容が見つかりません（期限切れか、別の画面で取り込み済みです）。もう一度ファイルを選んでください。")
+        return redirect("plan:progress_import")
+    if "cancel" in request.POST:
+        request.session.pop(SESSION_KEY, None)
+        messages.info(request, "取り込みを取り消しました。何も変更していません。")
+        return redirect("plan:progress_import")
+    if data["conflicts"] and request.POST.get("skip_conflicts") != "1":
+        messages.error(request, "競合する行があります。競合する行を除いて取り込むか、取り消してください。")
+        return redirect("plan:progress_import")
+    try:
+        rows, cells = progress_import_apply(data=data, user=request.user)
+    except ProgressConflict as error:
+        request.session.pop(SESSION_KEY, None)
+        messages.error(
+            request,
+            f"確認の後に No.{error.current.measure.number} がシステム上で更新されたため、取り込みを中止しました"
+            "（何も変更していません）。もう一度ファイルを選んで確認してください。",
+        )
+        return redirect("plan:progress_import")
+    except (ValidationError, PermissionDenied) as error:
+        request.session.pop(SESSION_KEY, None)
+        messages.error(request, f"取り込みを中止しました（何も変更していません）：{error}")
+        return redirect("plan:progress_import")
+    request.session.pop(SESSION_KEY, None)
+    skipped = f"競合した {len(data['conflicts'])} 行は取り込んでいません。" if data["conflicts"] else ""
+    messages.success(request, f"{rows} 件の施策の進捗を取り込みました（変更したセル {cells} 件）。{skipped}")
+    return redirect(f"{reverse('plan:progress_list')}?year={data['year']}")
+
+
+@role_required(Role.PLAN_ADMIN)
+def responsibilities(request):
+    plan = _current_plan()
+    errors = {}
+    if request.method == "POST":
+        form = ResponsibilityForm(request.POST)
+        if form.is_valid():
+            measure = get_object_or_404(Measure, plan=plan, number=form.cleaned_data["number"])
+            responsibility, _ = MeasureResponsibility.objects.get_or_create(measure=measure)
+            changed = responsibility_confirm(
+                responsibility=responsibility, departments=form.cleaned_data["departments"], user=request.user
+            )
+            verb = "修正して確認済みにしました" if changed else "確認済みにしました"
+            messages.success(request, f"No.{measure.number} の所管を{verb}。")
+            return redirect(f"{_safe_next(request, reverse('plan:responsibilities'))}#resp-{measure.number}")
+        number = request.POST.get("number", "")
+        errors[int(number) if number.isdigit() else None] = " ".join(
+            message for field_errors in form.errors.values() for message in field_errors
+        )
+    provisional_only = request.GET.get("provisional") == "1"
+    measures = (
+        Measure.objects.filter(plan=plan)
+        .select_related("responsibility__confirmed_by")
+        .prefetch_related("responsibility__departments")
+        .order_by("number")
+    )
+    if provisional_only:
+        measures = measures.exclude(responsibility__confirmed_at__isnull=False)
+    departments = sorted(
+        Department.objects.filter(is_active=True).select_related("parent"),
+        key=lambda d: (d.parent.position if d.parent_id else d.position, d.parent_id or 0, d.position),
+    )
+    rows = []
+    for measure in measures:
+        responsibility = getattr(measure, "responsibility", None)
+        selected = {d.pk for d in responsibility.departments.all()} if responsibility else set()
+        rows.append({"measure": measure, "responsibility": responsibility, "selected": selected, "error": errors.get(measure.number)})
+    provisional = MeasureResponsibility.objects.filter(measure__plan=plan, confirmed_at__isnull=True).count()
+    return render(
+        request,
+        "plan/responsibilities.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "departments": departments,
+            "provisional_count": provisional,
+            "provisional_only": provisional_only,
+            "current_url": request.get_full_path(),
+        },
+        status=400 if errors else 200,
     )

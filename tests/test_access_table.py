@@ -51,7 +51,56 @@ EXPECTED = {
     "plan:inferred_headings": only("plan_admin"),
     "plan:inferred_heading_review": only("plan_admin"),
     # progress (issue 3) URLs
+    "plan:progress_list": everyone_signed_in(),
+    # Bureau staff edit their own departments' measures; the sample (No. 86) is 福祉局's.
+    "plan:progress_edit": only("plan_admin", "bureau_staff", "case_handler"),
+    "plan:progress_years": only("plan_admin"),
+    "plan:progress_export": only("plan_admin"),
+    "plan:progress_import": only("plan_admin"),
+    "plan:progress_import_confirm": {**only("plan_admin"), "plan_admin": NOT_ALLOWED},  # POST only
+    "plan:responsibilities": only("plan_admin"),
+    # Progress records are made by starting a year and never deleted; responsibilities are
+    # confirmed on their own page, so the admin shows them read-only.
+    "admin:plan_measureprogress_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
+    "admin:plan_measureprogress_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
+    "admin:plan_measureresponsibility_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
+    "admin:plan_measureresponsibility_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     # meetings (issue 4) URLs
+    "meetings:meeting_list": everyone_signed_in(),
+    "meetings:meeting_calendar": everyone_signed_in(),
+    "meetings:meeting_counts": everyone_signed_in(),  # case reviews as counts only, for everyone
+    "meetings:meeting_counts_download": everyone_signed_in(),
+    "meetings:meeting_detail": everyone_signed_in(),
+    "meetings:meeting_create": only("plan_admin"),
+    "meetings:meeting_edit": only("plan_admin"),
+    # The sample is a closed committee meeting: municipal officers read only open meetings' minutes.
+    "meetings:minutes_file": {**everyone_signed_in(), "municipal_officer": FORBIDDEN},
+    "meetings:follow_up_list": everyone_signed_in(),
+    "meetings:follow_up_done": everyone_signed_in(NOT_ALLOWED),  # POST only (and plan_admin only)
+    "meetings:body_detail": everyone_signed_in(),
+    "meetings:organization_list": everyone_signed_in(),
+    "meetings:organization_detail": everyone_signed_in(),  # a provider's page is 404 for most: tests/meetings
+    "meetings:organization_create": only("plan_admin"),
+    "meetings:organization_edit": only("plan_admin"),
+    "meetings:organization_merge": only("plan_admin"),
+    # Case records: the case permission only, a 404 (not 403) for everyone else, plan_admin included.
+    **{
+        f"meetings:case_review_{page}": {
+            **{role: NOT_FOUND for role in ROLES},
+            "anonymous": LOGIN,
+            "case_handler": OK,
+        }
+        for page in ("list", "create", "edit", "download")
+    },
+    # The admin's case review pages follow the case permission too (this plan_admin has none; the
+    # case_handler is not staff, so the admin sends them to its login).
+    **{
+        f"admin:meetings_casereview_{page}": {**{role: LOGIN for role in ROLES}, "plan_admin": NOT_FOUND}
+        for page in ("changelist", "add", "change", "delete", "history")
+    },
+    # The merge log is written by the merge only and never edited or deleted.
+    "admin:meetings_organizationmerge_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
+    "admin:meetings_organizationmerge_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
 }
 
 # Admin pages: only plan administrators get in; everyone else is sent to a login page.
@@ -116,7 +165,22 @@ def sample_kwargs(name, pattern):
     if name == "password_reset_confirm":
         return {"uidb64": "MQ", "token": "invalid-token"}
     # sample kwargs: progress (issue 3)
+    if name.startswith(("plan:progress_", "admin:plan_measureprogress_")):
+        from plan.models import Plan
+        from plan.progress import progress_year_start
+
+        progress_year_start(plan=Plan.objects.current(), fiscal_year=2025, user=None)  # idempotent
+    if name == "plan:progress_edit":
+        return {"year": 2025, "number": 86}
+    if name == "plan:progress_export":
+        return {"year": 2025}
     # sample kwargs: meetings (issue 4)
+    if name.startswith(("meetings:", "admin:meetings_")):
+        from tests.meetings.samples import ensure_samples, meetings_sample_kwargs
+
+        ensure_samples()  # idempotent: the admin pages need the rows too
+        if name.startswith("meetings:"):
+            return meetings_sample_kwargs(name)
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":

@@ -5,13 +5,14 @@ from indicators.reference_data import load_indicators
 from meetings.reference_data import load_bodies
 from municipalities.reference_data import load_municipalities
 from plan.loading import LoadReport
-from plan.reference_data import load_departments, load_plan
+from plan.reference_data import load_departments, load_plan, load_responsibilities
 from plan.roles import setup_groups
 
 # In dependency order: departments before the plan that will point at them, and so on.
 LOADERS = [
     ("所管局・所管課", load_departments),
     ("計画（基本目標・施策の方向・施策・再掲）", load_plan),
+    ("施策の所管（暫定）", load_responsibilities),
     ("会議体・階層", load_bodies),
     ("区市町村", load_municipalities),
     ("指標", load_indicators),

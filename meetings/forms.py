@@ -1,0 +1,464 @@
+import re
+import unicodedata
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from meetings.files import MAX_MINUTES_FILE_BYTES
+from meetings.models import (
+    AgendaItem,
+    Body,
+    CaseReview,
+    FollowUp,
+    Meeting,
+    Organization,
+    OrganizationRole,
+    Tier,
+)
+from meetings.names import clean_organization_name
+from meetings.services import ItemChange
+from plan.fiscal_year import FiscalYear
+from plan.models import Measure, Plan
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+_NUMBER_SEPARATORS = re.compile(r"[\s,、，;；/・]+")
+
+
+class OrganizationChoiceField(forms.ModelMultipleChoiceField):
+    """Organisations, each labelled with the name the user may see."""
+
+    def label_from_instance(self, obj):
+        name = getattr(obj, "shown_name", None) or obj.name
+        return f"{name}（{obj.get_kind_display()}）"
+
+
+class MeasureNumbersField(forms.CharField):
+    """Measures typed by number: 「9, 101」, 「9、101」 or 「No.9 １０１」 all work."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("label", "関連する施策（番号）")
+        kwargs.setdefault("help_text", "例：9, 101")
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = unicodedata.normalize("NFKC", super().clean(value) or "")
+        text = re.sub(r"(?i)no\.?", " ", text)
+        parts = [part for part in _NUMBER_SEPARATORS.split(text) if part]
+        bad = [part for part in parts if not part.isdigit()]
+        if bad:
+            raise forms.ValidationError(
+                "施策の番号は数字で入力してください（「%(bad)s」は番号ではありません）。",
+                params={"bad": "」「".join(bad)},
+            )
+        numbers = sorted({int(part) for part in parts})
+        plan = Plan.objects.current()
+        measures = list(Measure.objects.filter(plan=plan, number__in=numbers).order_by("number"))
+        unknown = sorted(set(numbers) - {measure.number for measure in measures})
+        if unknown:
+            raise forms.ValidationError(
+                "No.%(numbers)s という施策はありません（施策は No.1〜No.120 です）。",
+                params={"numbers": "、No.".join(str(number) for number in unknown)},
+            )
+        return measures
+
+
+def _measure_numbers(instance) -> str:
+    if instance.pk is None:
+        return ""
+    return ", ".join(str(measure.number) for measure in instance.measures.all())
+
+
+class MeetingForm(forms.ModelForm):
+    attending_organizations = OrganizationChoiceField(
+        label="出席した関係機関・団体",
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    minutes_upload = forms.FileField(
+        label="議事録ファイル",
+        required=False,
+        help_text="PDF・Word（.docx）・Excel（.xlsx）、10 MB まで。",
+    )
+    remove_minutes_file = forms.BooleanField(label="添付した議事録ファイルを削除する", required=False)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "body",
+            "tier",
+            "status",
+            "title",
+            "date",
+            "start_time",
+            "end_time",
+            "mode",
+            "place",
+            "openness",
+            "attending_organizations",
+            "attendee_count",
+            "minutes",
+            "minutes_upload",
+            "remove_minutes_file",
+            "decisions",
+        ]
+        widgets = {
+            "date": DATE_WIDGET,
+            "start_time": TIME_WIDGET,
+            "end_time": TIME_WIDGET,
+            "status": forms.RadioSelect,
+            "mode": forms.RadioSelect,
+            "openness": forms.RadioSelect,
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+            "decisions": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].empty_label = None
+        self.fields["tier"].queryset = Tier.objects.for_meetings().select_related("body")
+        self.fields["tier"].empty_label = "（推進委員会のときは選ばない）"
+        self.fields["tier"].label_from_instance = lambda tier: f"{tier.body.short_name}：{tier}"
+        self.fields["attending_organizations"].queryset = Organization.objects.visible_to(user).order_by(
+            "kind", "name"
+        )
+        if not (self.instance.pk and self.instance.minutes_file):
+            del self.fields["remove_minutes_file"]
+
+    def clean_minutes_upload(self):
+        upload = self.cleaned_data.get("minutes_upload")
+        if upload is not None:
+            # The model's validator checks it again (and the admin relies on it); checking here
+            # puts the message next to this field and stops a large file early.
+            from meetings.files import validate_minutes_file
+
+            if upload.size > MAX_MINUTES_FILE_BYTES:
+                raise forms.ValidationError(
+                    "ファイルが大きすぎます（上限 10 MB、このファイルは %(size)s MB）。",
+                    params={"size": f"{upload.size / 1024 / 1024:.1f}"},
+                )
+            probe = Meeting(minutes_file=upload)
+            validate_minutes_file(probe.minutes_file)
+        return upload
+
+
+class AgendaItemForm(forms.ModelForm):
+    measure_numbers = MeasureNumbersField()
+
+    class Meta:
+        model = AgendaItem
+        fields = ["title"]
+        widgets = {"title": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure_numbers"].initial = _measure_numbers(self.instance)
+
+
+class FollowUpForm(forms.ModelForm):
+    measure_numbers = MeasureNumbersField()
+
+    class Meta:
+        model = FollowUp
+        fields = ["description", "owner", "due_date", "done"]
+        widgets = {"description": forms.TextInput(), "due_date": DATE_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure_numbers"].initial = _measure_numbers(self.instance)
+
+
+AgendaFormSet = inlineformset_factory(
+    Meeting, AgendaItem, form=AgendaItemForm, extra=3, can_delete=True, can_delete_extra=False, max_num=50
+)
+FollowUpFormSet = inlineformset_factory(
+    Meeting, FollowUp, form=FollowUpForm, extra=2, can_delete=True, can_delete_extra=False, max_num=50
+)
+
+
+class MeetingEditor:
+    """The meeting form and its two formsets, checked and saved as one."""
+
+    def __init__(self, data=None, files=None, *, instance=None, user):
+        instance = instance or Meeting()
+        self.form = MeetingForm(data, files, instance=instance, user=user)
+        agenda_queryset = instance.agenda_items.prefetch_related("measures") if instance.pk else None
+        follow_up_queryset = instance.follow_ups.prefetch_related("measures") if instance.pk else None
+        self.agenda = AgendaFormSet(
+            data, instance=instance, prefix="agenda", queryset=agenda_queryset or AgendaItem.objects.none()
+        )
+        self.follow_ups = FollowUpFormSet(
+            data,
+            instance=instance,
+            prefix="followups",
+            queryset=follow_up_queryset or FollowUp.objects.none(),
+        )
+
+    def is_valid(self) -> bool:
+        results = [self.form.is_valid(), self.agenda.is_valid(), self.follow_ups.is_valid()]
+        return all(results)
+
+    @property
+    def has_errors(self):
+        return bool(
+            self.form.errors
+            or any(self.agenda.errors)
+            or self.agenda.non_form_errors()
+            or any(self.follow_ups.errors)
+            or self.follow_ups.non_form_errors()
+        )
+
+    def changes(self) -> dict:
+        """Arguments for meetings.services.meeting_save."""
+        return {
+            "meeting": self.form.instance,
+            "organizations": self.form.cleaned_data["attending_organizations"],
+            "agenda_items": self._items(self.agenda),
+            "follow_ups": self._items(self.follow_ups),
+            "removed": [
+                form.instance
+                for form in self.agenda.deleted_forms + self.follow_ups.deleted_forms
+                if form.instance.pk
+            ],
+            "minutes_upload": self.form.cleaned_data.get("minutes_upload"),
+            "remove_minutes_file": self.form.cleaned_data.get("remove_minutes_file", False),
+        }
+
+    @staticmethod
+    def _items(formset) -> list[ItemChange]:
+        items = []
+        for form in formset.forms:
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            if form in formset.deleted_forms:
+                continue
+            items.append(
+                ItemChange(instance=form.instance, measures=form.cleaned_data.get("measure_numbers") or [])
+            )
+        return items
+
+
+class MeetingFilterForm(forms.Form):
+    year = forms.ChoiceField(label="年度", required=False)
+    body = forms.ModelChoiceField(
+        label="会議体", queryset=Body.objects.all(), required=False, empty_label="すべて"
+    )
+    tier = forms.ModelChoiceField(
+        label="階層", queryset=Tier.objects.select_related("body"), required=False, empty_label="すべて"
+    )
+    tier.label_from_instance = lambda tier: f"{tier.body.short_name}：{tier}"
+    status = forms.ChoiceField(
+        label="状態", choices=[("", "すべて"), *Meeting.Status.choices], required=False
+    )
+
+    ALL_YEARS = "all"
+
+    def __init__(self, data=None, *, plan, default_year: FiscalYear):
+        data = data.copy() if data is not None else {}
+        data.setdefault("year", str(default_year.year))
+        super().__init__(data)
+        years = [FiscalYear(year) for year in _year_span(plan)]
+        self.fields["year"].choices = [(str(fy.year), fy.label) for fy in years] + [
+            (self.ALL_YEARS, "すべての年度")
+        ]
+
+    def fiscal_year(self) -> FiscalYear | None:
+        year = self.cleaned_data.get("year") if self.is_valid() else None
+        if not year or year == self.ALL_YEARS:
+            return None
+        return FiscalYear(int(year))
+
+
+def _year_span(plan):
+    # The plan's years, and the year before it (meetings prepared the plan) and today's year.
+    first = plan.start_fiscal_year - 1 if plan else FiscalYear.current().year
+    last = max(plan.end_fiscal_year if plan else first, FiscalYear.current().year)
+    return range(first, last + 1)
+
+
+class YearForm(forms.Form):
+    year = forms.TypedChoiceField(label="年度", coerce=int, required=False)
+
+    def __init__(self, data=None, *, plan, default_year: FiscalYear):
+        data = data.copy() if data is not None else {}
+        data.setdefault("year", str(default_year.year))
+        super().__init__(data)
+        self.fields["year"].choices = [(year, FiscalYear(year).label) for year in _year_span(plan)]
+
+    def fiscal_year(self, default: FiscalYear) -> FiscalYear:
+        if self.is_valid() and self.cleaned_data.get("year"):
+            return FiscalYear(self.cleaned_data["year"])
+        return default
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+class OrganizationForm(forms.ModelForm):
+    confirm_similar = forms.BooleanField(
+        label="似た名前の団体があることを確認のうえ、別の団体として登録する",
+        required=False,
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"name": "法人格（特定非営利活動法人など）も含めた正式名称で入力してください。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.similar = []
+        # Only shown once a similar name has been found.
+        if not (self.data and self.data.get(self.add_prefix("confirm_similar"))):
+            self.fields["confirm_similar"].widget = forms.HiddenInput()
+
+    def clean_name(self):
+        name = clean_organization_name(self.cleaned_data.get("name", ""))
+        if not name:
+            raise forms.ValidationError("名称を入力してください。")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if name and (not self.instance.pk or name != self.instance.name):
+            self.similar = Organization.objects.similar_to(name, exclude_pk=self.instance.pk)
+        if self.similar and not cleaned.get("confirm_similar"):
+            self.fields["confirm_similar"].widget = forms.CheckboxInput()
+            names = "、".join(f"「{org.name}」" for org in self.similar[:10])
+            more = f" ほか{len(self.similar) - 10}件" if len(self.similar) > 10 else ""
+            self.add_error(
+                "name",
+                f"似た名前の団体があります: {names}{more}。"
+                "同じ団体なら登録せず、その団体を使ってください。別の団体なら下の確認欄にチェックして、もう一度保存してください。",
+            )
+        return cleaned
+
+
+class OrganizationRoleForm(forms.ModelForm):
+    class Meta:
+        model = OrganizationRole
+        fields = ["role", "start_date", "end_date", "note"]
+        widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET, "note": forms.TextInput()}
+
+
+OrganizationRoleFormSet = inlineformset_factory(
+    Organization,
+    OrganizationRole,
+    form=OrganizationRoleForm,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=30,
+)
+
+
+class OrganizationSearchForm(forms.Form):
+    q = forms.CharField(label="名称", max_length=100, required=False)
+    kind = forms.ChoiceField(
+        label="種別", choices=[("", "すべて"), *Organization.Kind.choices], required=False
+    )
+    role = forms.ChoiceField(
+        label="役割", choices=[("", "すべて"), *OrganizationRole.Kind.choices], required=False
+    )
+
+
+class OrganizationMergeForm(forms.Form):
+    remove = forms.ModelChoiceField(
+        label="この団体に統合する団体（統合後に削除されます）",
+        queryset=Organization.objects.none(),
+        empty_label="選んでください",
+    )
+    confirm = forms.BooleanField(
+        label="統合すると元に戻せないことを確認しました（会議の出席・役割・個別ケース検討会議への参加はすべてこの団体に移ります）",
+        required=True,
+        error_messages={"required": "確認欄にチェックしてください。"},
+    )
+
+    def __init__(self, *args, keep: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].queryset = Organization.objects.exclude(pk=keep.pk).order_by("name")
+        self.fields["remove"].label_from_instance = lambda org: (
+            f"{org.name}（{org.get_kind_display()}、ID {org.pk}）"
+        )
+
+
+# --- case reviews ---------------------------------------------------------------------------------
+
+# Free text about a woman must not carry contact details or dates of birth.
+_PHONE = re.compile(r"\d{2,4}[-ー－‐ ]?\d{2,4}[-ー－‐ ]?\d{3,4}")
+_DATE = re.compile(r"(\d{1,4}\s*[年/.\-]\s*\d{1,2}\s*[月/.\-]\s*\d{1,2})|((昭和|平成|令和)\s*\d)")
+
+
+class CaseReviewForm(forms.ModelForm):
+    woman_attended = forms.TypedChoiceField(
+        label="本人の参加",
+        choices=[("True", "本人が参加した"), ("False", "本人は参加しなかった")],
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": "本人が参加したかどうかを選んでください。"},
+    )
+    organizations = OrganizationChoiceField(
+        label="参加した関係機関・団体",
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    supported_before = OrganizationChoiceField(
+        label="うち、以前から本人を支援していた民間団体（施策No.56）",
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = CaseReview
+        fields = ["case_code", "date", "woman_attended", "absence_reason", "absence_note"]
+        widgets = {"date": DATE_WIDGET, "absence_note": forms.TextInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        organizations = Organization.objects.visible_to(user).order_by("kind", "name")
+        self.fields["organizations"].queryset = organizations
+        self.fields["supported_before"].queryset = organizations.filter(kind=Organization.Kind.PRIVATE)
+        self.fields["absence_reason"].choices = [
+            ("", "（本人が参加した場合は選ばない）"),
+            *CaseReview.AbsenceReason.choices,
+        ]
+        if self.instance.pk:
+            self.initial["woman_attended"] = str(self.instance.woman_attended)
+            self.initial["organizations"] = [row.organization_id for row in self.instance.participants.all()]
+            self.initial["supported_before"] = [
+                row.organization_id for row in self.instance.participants.all() if row.supported_before
+            ]
+
+    def clean_absence_note(self):
+        note = self.cleaned_data.get("absence_note", "")
+        normalized = unicodedata.normalize("NFKC", note)
+        if _PHONE.search(normalized) or _DATE.search(normalized):
+            raise forms.ValidationError(
+                "電話番号や日付のような記載があります。本人を特定できる情報は書かないでください。"
+            )
+        return note
+
+    def clean(self):
+        cleaned = super().clean()
+        organizations = set(cleaned.get("organizations") or [])
+        supported = set(cleaned.get("supported_before") or [])
+        if supported - organizations:
+            self.add_error(
+                "supported_before",
+                "以前から支援していた団体は、参加した関係機関・団体にもチェックしてください。",
+            )
+        return cleaned
+
+    def _post_clean(self):
+        if self.cleaned_data.get("woman_attended") is True:
+            # She took part: a reason left over from an earlier answer is dropped, not refused.
+            self.cleaned_data["absence_reason"] = ""
+            self.cleaned_data["absence_note"] = ""
+        super()._post_clean()

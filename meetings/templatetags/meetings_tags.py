@@ -1,0 +1,34 @@
+"""Template tags that let the plan's pages show what the meetings app holds about a measure,
+without the plan app importing meetings (imports point one way: plan ← meetings)."""
+
+from django import template
+from django.db.models import Prefetch
+
+from meetings.models import AgendaItem, FollowUp, Meeting
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def measure_meetings(context, measure):
+    """The meetings whose agenda concerns `measure`, and the follow-ups linked to it: two queries,
+    whatever the number of meetings."""
+    user = context["request"].user
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .filter(agenda_items__measures=measure)
+        .distinct()
+        .select_related("body", "tier")
+        .prefetch_related(
+            Prefetch(
+                "agenda_items", queryset=AgendaItem.objects.filter(measures=measure), to_attr="measure_agenda"
+            )
+        )
+        .order_by("-date", "-id")
+    )
+    follow_ups = (
+        FollowUp.objects.filter(measures=measure, meeting__in=Meeting.objects.content_visible_to(user))
+        .select_related("meeting__body", "meeting__tier")
+        .order_by("done", "due_date", "id")
+    )
+    return {"meetings": list(meetings), "follow_ups": list(follow_ups)}

@@ -1,0 +1,558 @@
+"""Pages for meetings, bodies, the organisation registry and case reviews.
+
+Thin views: permission (decorators and the `visible_to` querysets of meetings.models, whose rules
+live in meetings.access), form, a call to meetings.services, redirect.
+"""
+
+import datetime
+from collections import Counter
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from meetings import access
+from meetings.files import content_type_for
+from meetings.forms import (
+    CaseReviewForm,
+    MeetingEditor,
+    MeetingFilterForm,
+    OrganizationForm,
+    OrganizationMergeForm,
+    OrganizationRoleFormSet,
+    OrganizationSearchForm,
+    YearForm,
+)
+from meetings.models import (
+    CASE_REVIEW_TIER_CODE,
+    AgendaItem,
+    Body,
+    CaseReview,
+    CaseReviewParticipant,
+    FollowUp,
+    Meeting,
+    Organization,
+    OrganizationMerge,
+    OrganizationRole,
+)
+from meetings.names import LEGAL_FORMS, clean_organization_name
+from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
+from meetings.services import (
+    case_review_save,
+    follow_up_complete,
+    meeting_save,
+    organization_merge,
+    organization_save,
+)
+from plan.access import any_role_required, role_required
+from plan.fiscal_year import FiscalYear
+from plan.models import Plan
+from plan.roles import Role
+from plan.spreadsheets import spreadsheet_response
+
+PAGE_SIZE = 50
+
+
+def _plan_and_default_year():
+    plan = Plan.objects.current()
+    return plan, (plan.current_reporting_year() if plan else FiscalYear.current().previous())
+
+
+def _plan_years(plan) -> list[FiscalYear]:
+    if plan is None:
+        return [FiscalYear.current()]
+    return plan.fiscal_years
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+
+@any_role_required
+def meeting_list(request):
+    plan, default_year = _plan_and_default_year()
+    filters = MeetingFilterForm(request.GET, plan=plan, default_year=default_year)
+    meetings = (
+        Meeting.objects.visible_to(request.user)
+        .select_related("body", "tier")
+        .annotate(organization_count=Count("attending_organizations"))
+    )
+    fiscal_year, body, tier = default_year, None, None
+    if filters.is_valid():
+        fiscal_year = filters.fiscal_year()
+        body, tier = filters.cleaned_data["body"], filters.cleaned_data["tier"]
+        if filters.cleaned_data["status"]:
+            meetings = meetings.filter(status=filters.cleaned_data["status"])
+    if fiscal_year:
+        meetings = meetings.in_fiscal_year(fiscal_year).order_by("date", "start_time", "id")
+    if body:
+        meetings = meetings.filter(body=body)
+    if tier:
+        meetings = meetings.filter(tier=tier)
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    # Case reviews are counted for everyone; only holders of the case permission see the records.
+    show_case_reviews = (body is None or body.has_tiers) and (tier is None or tier.is_case_review)
+    case_reviews = CaseReview.objects.all()
+    if fiscal_year:
+        case_reviews = case_reviews.in_fiscal_year(fiscal_year)
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "fiscal_year": fiscal_year,
+            "case_review_count": case_reviews.count() if show_case_reviews else None,
+            "bodies": Body.objects.all(),
+            "can_manage": access.can_manage_meetings(request.user),
+        },
+    )
+
+
+@any_role_required
+def meeting_calendar(request):
+    """The fiscal year month by month, April to March."""
+    plan, default_year = _plan_and_default_year()
+    form = YearForm(request.GET, plan=plan, default_year=default_year)
+    fiscal_year = form.fiscal_year(default_year)
+    meetings = (
+        Meeting.objects.visible_to(request.user)
+        .in_fiscal_year(fiscal_year)
+        .select_related("body", "tier")
+        .order_by("date", "start_time", "id")
+    )
+    by_month = {}
+    for meeting in meetings:
+        by_month.setdefault((meeting.date.year, meeting.date.month), []).append(meeting)
+    case_review_months = Counter(
+        (day.year, day.month)
+        for day in CaseReview.objects.in_fiscal_year(fiscal_year).values_list("date", flat=True)
+    )
+    months = []
+    for offset in range(12):
+        month = (fiscal_year.start.month + offset - 1) % 12 + 1
+        year = fiscal_year.year + (1 if month < 4 else 0)
+        months.append(
+            {
+                "first_day": datetime.date(year, month, 1),
+                "meetings": by_month.get((year, month), []),
+                "case_reviews": case_review_months.get((year, month), 0),
+            }
+        )
+    return render(
+        request,
+        "meetings/meeting_calendar.html",
+        {
+            "form": form,
+            "fiscal_year": fiscal_year,
+            "months": months,
+            "previous_year": fiscal_year.previous(),
+            "next_year": fiscal_year.next(),
+        },
+    )
+
+
+def _meeting_for(request, pk):
+    user = request.user
+    return get_object_or_404(
+        Meeting.objects.visible_to(user)
+        .select_related("body", "tier", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "attending_organizations",
+                queryset=Organization.objects.visible_to(user).order_by("name_hidden", "kind", "name"),
+            ),
+            Prefetch("agenda_items", queryset=AgendaItem.objects.prefetch_related("measures")),
+            Prefetch("follow_ups", queryset=FollowUp.objects.prefetch_related("measures").order_by("id")),
+        ),
+        pk=pk,
+    )
+
+
+@any_role_required
+def meeting_detail(request, pk):
+    meeting = _meeting_for(request, pk)
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "content_visible": meeting.content_visible_to(request.user),
+            "can_manage": access.can_manage_meetings(request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@role_required(Role.PLAN_ADMIN)
+def meeting_create(request):
+    editor = MeetingEditor(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and editor.is_valid():
+        meeting = meeting_save(**editor.changes(), user=request.user)
+        messages.success(request, f"会議「{meeting.title}」を登録しました。")
+        return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"editor": editor, "meeting": None})
+
+
+@role_required(Role.PLAN_ADMIN)
+def meeting_edit(request, pk):
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    editor = MeetingEditor(request.POST or None, request.FILES or None, instance=meeting, user=request.user)
+    if request.method == "POST" and editor.is_valid():
+        meeting = meeting_save(**editor.changes(), user=request.user)
+        messages.success(request, f"会議「{meeting.title}」を更新しました。")
+        return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"editor": editor, "meeting": meeting})
+
+
+@any_role_required
+def minutes_file(request, pk):
+    """The attached minutes, through the meeting's access rule: MEDIA_ROOT itself is never served."""
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    if not meeting.content_visible_to(request.user):
+        raise PermissionDenied
+    if not meeting.minutes_file:
+        raise Http404
+    try:
+        handle = meeting.minutes_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=meeting.minutes_file_name or meeting.minutes_file.name.rsplit("/", 1)[-1],
+        content_type=content_type_for(meeting.minutes_file.name),
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@any_role_required
+def follow_up_list(request):
+    """Open follow-ups of the meetings whose content the user may read, overdue first."""
+    follow_ups = (
+        FollowUp.objects.open()
+        .filter(meeting__in=Meeting.objects.content_visible_to(request.user))
+        .select_related("meeting__body", "meeting__tier")
+        .prefetch_related("measures")
+        .overdue_first()
+    )
+    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "meetings/follow_up_list.html",
+        {"page": page, "today": timezone.localdate(), "can_manage": access.can_manage_meetings(request.user)},
+    )
+
+
+@require_POST
+@role_required(Role.PLAN_ADMIN)
+def follow_up_done(request, pk):
+    follow_up = get_object_or_404(
+        FollowUp.objects.filter(meeting__in=Meeting.objects.visible_to(request.user)).select_related(
+            "meeting"
+        ),
+        pk=pk,
+    )
+    follow_up_complete(follow_up=follow_up, user=request.user)
+    messages.success(request, f"対応事項「{follow_up.description}」を完了にしました。")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("meetings:follow_up_list")
+
+
+@any_role_required
+def meeting_counts(request):
+    plan, _ = _plan_and_default_year()
+    fiscal_years = _plan_years(plan)
+    return render(
+        request,
+        "meetings/meeting_counts.html",
+        {
+            "fiscal_years": fiscal_years,
+            "table": [
+                (row, row.cells(fiscal_years))
+                for row in meeting_count_rows(fiscal_years, meetings=Meeting.objects.visible_to(request.user))
+            ],
+            "can_see_case_records": access.can_see_case_records(request.user),
+        },
+    )
+
+
+@any_role_required
+def meeting_counts_download(request):
+    plan, _ = _plan_and_default_year()
+    return spreadsheet_response(
+        meeting_counts_sheet(_plan_years(plan)), filename="会議の開催回数.xlsx", title="会議の開催回数"
+    )
+
+
+@any_role_required
+def body_detail(request, code):
+    body = get_object_or_404(Body.objects.prefetch_related("tiers", "members"), code=code)
+    today = timezone.localdate()
+    members = list(body.members.all())
+    meetings = (
+        Meeting.objects.visible_to(request.user)
+        .filter(body=body)
+        .select_related("tier")
+        .order_by("-date", "-id")[:10]
+    )
+    return render(
+        request,
+        "meetings/body_detail.html",
+        {
+            "body": body,
+            "tiers": list(body.tiers.all()),
+            "current_members": [member for member in members if member.serves_on(today)],
+            "past_members": [member for member in members if member.term_end and member.term_end < today],
+            "meetings": meetings,
+            "case_review_tier_code": CASE_REVIEW_TIER_CODE,
+        },
+    )
+
+
+# --- organisations -------------------------------------------------------------------------------
+
+
+def _search_words(text: str) -> list[str]:
+    """What to look for in names: the legal form is left out, since names are typed with or
+    without it and in its several spellings."""
+    text = clean_organization_name(text)
+    for form in LEGAL_FORMS:
+        text = text.replace(form, " ")
+    return [word for word in text.split() if word]
+
+
+@any_role_required
+def organization_list(request):
+    user = request.user
+    form = OrganizationSearchForm(request.GET)
+    organizations = (
+        Organization.objects.visible_to(user)
+        .annotate(meeting_count=Count("meetings_attended", distinct=True))
+        .prefetch_related(Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date")))
+        .order_by("name_hidden", "kind", "name")
+    )
+    searched = False
+    if form.is_valid():
+        words = _search_words(form.cleaned_data["q"])
+        if form.cleaned_data["q"]:
+            searched = True
+            # A name search never matches a name the user may not see: a masked row in the results
+            # would tell them that the name they typed is a provider's.
+            organizations = organizations.filter(name_hidden=False)
+            for word in words:
+                organizations = organizations.filter(name__icontains=word)
+        if form.cleaned_data["kind"]:
+            organizations = organizations.filter(name_hidden=False, kind=form.cleaned_data["kind"])
+        if form.cleaned_data["role"]:
+            organizations = organizations.filter(
+                Exists(
+                    OrganizationRole.objects.filter(
+                        organization=OuterRef("pk"), role=form.cleaned_data["role"]
+                    )
+                )
+            )
+    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    role_counts = dict(
+        OrganizationRole.objects.active_on(today)
+        .values_list("role")
+        .annotate(n=Count("organization", distinct=True))
+        .values_list("role", "n")
+    )
+    return render(
+        request,
+        "meetings/organization_list.html",
+        {
+            "form": form,
+            "page": page,
+            "searched": searched,
+            "today": today,
+            "role_counts": [
+                (label, role_counts.get(value, 0)) for value, label in OrganizationRole.Kind.choices
+            ],
+            "can_manage": access.can_manage_meetings(user),
+            "names_hidden": not access.can_see_provider_names(user),
+        },
+    )
+
+
+def _organization_for(request, pk):
+    organization = get_object_or_404(
+        Organization.objects.visible_to(request.user).prefetch_related(
+            Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date"))
+        ),
+        pk=pk,
+    )
+    if organization.name_hidden:
+        # The page would name the provider in all but its heading (meetings it attended, its roles).
+        raise Http404
+    return organization
+
+
+@any_role_required
+def organization_detail(request, pk):
+    organization = _organization_for(request, pk)
+    meetings = (
+        Meeting.objects.visible_to(request.user)
+        .filter(attending_organizations=organization)
+        .select_related("body", "tier")
+        .order_by("-date", "-id")
+    )
+    can_manage = access.can_manage_meetings(request.user)
+    return render(
+        request,
+        "meetings/organization_detail.html",
+        {
+            "organization": organization,
+            "meetings": meetings,
+            "case_review_count": CaseReviewParticipant.objects.filter(organization=organization).count(),
+            "merges": OrganizationMerge.objects.filter(kept=organization).select_related("merged_by")
+            if can_manage
+            else [],
+            "today": timezone.localdate(),
+            "can_manage": can_manage,
+        },
+    )
+
+
+def _organization_form_page(request, organization):
+    creating = organization.pk is None
+    form = OrganizationForm(request.POST or None, instance=organization)
+    roles = OrganizationRoleFormSet(request.POST or None, instance=organization, prefix="roles")
+    # The organisation form first: the roles' checks read its kind.
+    if request.method == "POST" and form.is_valid() and roles.is_valid():
+        organization = organization_save(
+            organization=form.instance,
+            roles=[f.instance for f in roles.forms if f.has_changed() and f not in roles.deleted_forms],
+            removed_roles=[f.instance for f in roles.deleted_forms if f.instance.pk],
+            user=request.user,
+        )
+        messages.success(request, f"「{organization.name}」を{'登録' if creating else '更新'}しました。")
+        return redirect(organization)
+    return render(
+        request,
+        "meetings/organization_form.html",
+        {"form": form, "roles": roles, "organization": None if creating else organization},
+    )
+
+
+@role_required(Role.PLAN_ADMIN)
+def organization_create(request):
+    return _organization_form_page(request, Organization())
+
+
+@role_required(Role.PLAN_ADMIN)
+def organization_edit(request, pk):
+    return _organization_form_page(request, get_object_or_404(Organization, pk=pk))
+
+
+@role_required(Role.PLAN_ADMIN)
+def organization_merge_view(request, pk):
+    keep = get_object_or_404(Organization, pk=pk)
+    form = OrganizationMergeForm(request.POST or None, keep=keep)
+    if request.method == "POST" and form.is_valid():
+        record = organization_merge(keep=keep, remove=form.cleaned_data["remove"], user=request.user)
+        moved = "、".join(f"{label} {count} 件" for label, count in record.moved.items()) or "関連なし"
+        messages.success(
+            request, f"「{record.removed_name}」を「{keep.name}」に統合しました（移した関連：{moved}）。"
+        )
+        return redirect(keep)
+    return render(
+        request,
+        "meetings/organization_merge.html",
+        {
+            "organization": keep,
+            "form": form,
+            "meeting_count": keep.meetings_attended.count(),
+            "role_count": keep.roles.count(),
+        },
+    )
+
+
+# --- case reviews ----------------------------------------------------------------------------------
+
+
+def _case_reviews(request):
+    user = request.user
+    return CaseReview.objects.visible_to(user).prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=CaseReviewParticipant.objects.select_related("organization").order_by(
+                "organization__kind", "organization__name"
+            ),
+        )
+    )
+
+
+@access.case_permission_required
+def case_review_list(request):
+    plan, default_year = _plan_and_default_year()
+    form = YearForm(request.GET, plan=plan, default_year=default_year)
+    fiscal_year = form.fiscal_year(default_year)
+    case_reviews = _case_reviews(request).in_fiscal_year(fiscal_year)
+    page = Paginator(case_reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    total, attended = CaseReview.objects.visible_to(request.user).counts_by_fiscal_year([fiscal_year])[
+        fiscal_year.year
+    ]
+    return render(
+        request,
+        "meetings/case_review_list.html",
+        {"form": form, "fiscal_year": fiscal_year, "page": page, "total": total, "attended": attended},
+    )
+
+
+def _case_review_form_page(request, case_review):
+    creating = case_review.pk is None
+    form = CaseReviewForm(request.POST or None, instance=case_review, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        case_review = case_review_save(
+            case_review=form.instance,
+            organizations=list(form.cleaned_data["organizations"]),
+            supported_before=list(form.cleaned_data["supported_before"]),
+            user=request.user,
+        )
+        messages.success(
+            request, f"ケース番号 {case_review.case_code} の記録を{'登録' if creating else '更新'}しました。"
+        )
+        return redirect(f"{reverse('meetings:case_review_list')}?year={case_review.fiscal_year.year}")
+    return render(
+        request,
+        "meetings/case_review_form.html",
+        {"form": form, "case_review": None if creating else case_review},
+    )
+
+
+@access.case_permission_required
+def case_review_create(request):
+    return _case_review_form_page(request, CaseReview())
+
+
+@access.case_permission_required
+def case_review_edit(request, pk):
+    return _case_review_form_page(request, get_object_or_404(_case_reviews(request), pk=pk))
+
+
+@access.case_permission_required
+def case_review_download(request):
+    plan, default_year = _plan_and_default_year()
+    form = YearForm(request.GET, plan=plan, default_year=default_year)
+    fiscal_year = form.fiscal_year(default_year)
+    case_reviews = _case_reviews(request).in_fiscal_year(fiscal_year).order_by("date", "id")
+    title = f"個別ケース検討会議 {fiscal_year.era_label}"
+    return spreadsheet_response(
+        case_review_sheet(case_reviews, title=title), filename=f"{title}.xlsx", title=title
+    )

@@ -1,0 +1,183 @@
+"""The progress list for a fiscal year: order, re-listings, filters, counts, and its queries."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress, Plan
+from plan.progress import progress_update, progress_year_start
+
+GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した"}
+
+
+@pytest.fixture
+def plan(db):
+    return Plan.objects.current()
+
+
+@pytest.fixture
+def year_2025(plan):
+    progress_year_start(plan=plan, fiscal_year=2025, user=None)
+    return 2025
+
+
+def record(number, year=2025):
+    return MeasureProgress.objects.get(measure__number=number, fiscal_year=year)
+
+
+def assess(user, number, assessment, year=2025):
+    current = record(number, year)
+    progress_update(progress=current, expected_version=current.version, values=GOOD | {"assessment": assessment}, user=user)
+
+
+def listed(client, **params):
+    response = client.get(reverse("plan:progress_list"), {"year": 2025, **params})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def row_numbers(page):
+    """The measure numbers of the list's rows, in order; re-listings as "6*"."""
+    rows = re.findall(r'<tr( class="relisted"| id="measure-\d+")>\s*<td class="col-number"><a href="/plan/measures/(\d+)/">', page)
+    return [f"{number}*" if kind == ' class="relisted"' else number for kind, number in rows]
+
+
+class TestTheList:
+    def test_all_measures_in_plan_order_with_relistings_where_the_plan_lists_them(self, client, viewer, year_2025):
+        client.force_login(viewer)
+        rows = row_numbers(listed(client))
+        assert len(rows) == 138 and len([r for r in rows if not r.endswith("*")]) == 120
+        assert [r for r in rows if not r.endswith("*")] == [str(n) for n in range(1, 121)]
+        assert rows.index("6*") > rows.index("67")  # No. 6 re-listed under goal 3 ウ, after No. 67
+        assert rows[rows.index("79") + 1] == "47*"
+
+    def test_goals_and_areas_head_their_rows(self, client, viewer, year_2025):
+        client.force_login(viewer)
+        page = listed(client)
+        positions = [page.index(f'id="progress-goal-{n}"') for n in range(1, 6)]
+        assert positions == sorted(positions)
+        assert "<h4>ウ 母子同一の場所での一時保護</h4>" in page
+
+    def test_a_relisting_shows_the_originals_record_and_points_to_it(self, client, viewer, plan_admin, year_2025):
+        assess(plan_admin, 6, "delayed")
+        client.force_login(viewer)
+        page = listed(client, goal=3)
+        relisted_row = re.search(r'<tr class="relisted">.*?</tr>', page, re.S).group(0)
+        assert "badge-relisted" in relisted_row and "遅れ" in relisted_row
+        assert 'href="/plan/measures/6/#progress"' in relisted_row and "No.6 の記録（再掲元）" in relisted_row
+
+    def test_the_reporting_year_is_the_default_and_a_year_not_started_says_so(self, client, viewer, plan, year_2025):
+        plan.reporting_fiscal_year = 2025
+        plan.save()
+        client.force_login(viewer)
+        page = client.get(reverse("plan:progress_list")).content.decode()
+        assert "令和7年度（2025年度）" in page and len(row_numbers(page)) == 138
+        page = client.get(reverse("plan:progress_list"), {"year": 2026}).content.decode()
+        assert "令和8年度（2026年度）の進捗の記録はまだありません" in page
+        assert page.count("記録なし") == 138
+
+    def test_not_yet_updated_is_shown_until_someone_records_the_year(self, client, viewer, plan_admin, year_2025):
+        assess(plan_admin, 1, "on_track")
+        client.force_login(viewer)
+        page = listed(client, goal=1)
+        row_1 = re.search(r'<tr id="measure-1">.*?</tr>', page, re.S).group(0)
+        row_2 = re.search(r'<tr id="measure-2">.*?</tr>', page, re.S).group(0)
+        assert "未更新" not in row_1 and "未更新" in row_2
+
+
+class TestFilters:
+    def test_by_goal_area_department_assessment_and_word(self, client, viewer, plan_admin, year_2025):
+        assess(plan_admin, 86, "delayed")
+        assess(plan_admin, 111, "completed")
+        client.force_login(viewer)
+        assert set(row_numbers(listed(client, goal=2))) == {str(n) for n in range(53, 63)}
+        area = Area.objects.get(goal__number=4, letter="ウ")
+        assert row_numbers(listed(client, area=area.pk)) == ["76", "77", "78"]
+        police = Department.objects.get(name="警視庁")
+        assert row_numbers(listed(client, department=police.pk)) == ["112", "113", "119", "120"]
+        assert row_numbers(listed(client, assessment="delayed")) == ["86"]
+        assert row_numbers(listed(client, assessment="completed")) == ["111"]
+        assert "86" not in row_numbers(listed(client, not_updated="on"))
+        assert len(row_numbers(listed(client, not_updated="on"))) == 138 - 2
+        assert row_numbers(listed(client, q="トー横")) == ["76", "77", "78"]
+
+    def test_a_bureau_department_includes_its_divisions(self, client, viewer, plan_admin, year_2025):
+        from plan.progress import responsibility_confirm
+        from tests.factories import welfare_division
+
+        responsibility_confirm(responsibility=record(86).measure.responsibility, departments=[welfare_division()], user=plan_admin)
+        client.force_login(viewer)
+        welfare = Department.objects.get(name="福祉局")
+        assert "86" in row_numbers(listed(client, department=welfare.pk))
+        assert row_numbers(listed(client, department=welfare_division().pk)) == ["86"]
+
+    def test_one_click_to_my_departments_measures_not_yet_updated(self, client, bureau_staff, plan_admin, year_2025):
+        assess(plan_admin, 1, "on_track")
+        client.force_login(bureau_staff)
+        page = listed(client)
+        link = re.search(r'<a class="button" href="([^"]+)">自分の所管の未更新の施策</a>', page).group(1)
+        assert "mine=1" in link and "not_updated=1" in link
+        nav_link = re.search(r'<a href="([^"]+)"[^>]*>自分の所管の未更新</a>', page).group(1)
+        mine = client.get(link.replace("&amp;", "&")).content.decode()
+        numbers = {r.rstrip("*") for r in row_numbers(mine)}
+        assert "1" not in numbers and "86" in numbers and "111" not in numbers and "17" not in numbers
+        assert numbers == {r.rstrip("*") for r in row_numbers(client.get(nav_link.replace("&amp;", "&")).content.decode())}
+
+    def test_the_nav_link_is_for_bureau_staff_only(self, client, viewer, year_2025):
+        client.force_login(viewer)
+        assert "自分の所管の未更新" not in listed(client)
+
+
+class TestCounts:
+    def test_counts_per_assessment_for_each_goal_count_each_measure_once(self, client, viewer, plan_admin, year_2025):
+        for number, assessment in [(1, "on_track"), (2, "on_track"), (5, "delayed"), (6, "completed"), (86, "delayed")]:
+            assess(plan_admin, number, assessment)
+        client.force_login(viewer)
+        page = listed(client)
+        table = re.search(r'<table class="counts-table">.*?</table>', page, re.S).group(0)
+        goal_1 = re.sub(r"<[^>]+>", " ", re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>基本目標1</a>.*?</tr>", table, re.S).group(0))
+        # 順調 概ね順調 遅れ 未着手 完了 未評価 未更新 施策数 (No. 6 is re-listed under goal 3: counted once, under goal 1)
+        assert goal_1.split()[1:] == ["2", "0", "1", "0", "1", "48", "48", "52"]
+        goal_5 = re.sub(r"<[^>]+>", " ", re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>基本目標5</a>.*?</tr>", table, re.S).group(0))
+        assert goal_5.split()[1:4] == ["0", "0", "1"]
+
+
+def add_measures(plan, count, years):
+    """More measures (each re-listed once) with records in the given years, to grow the data."""
+    goal = Goal.objects.create(plan=plan, number=90, title="試験用の基本目標")
+    area = Area.objects.create(goal=goal, position=1, letter="ア", title="試験用の施策の方向")
+    other = Area.objects.create(goal=goal, position=2, letter="イ", title="試験用の再掲先")
+    welfare = Department.objects.get(name="福祉局")
+    for index in range(count):
+        measure = Measure.objects.create(plan=plan, number=500 + index, heading="試験用", content="試験用の内容")
+        Listing.objects.create(measure=measure, area=area, position=index + 1)
+        Listing.objects.create(measure=measure, area=other, position=index + 1, relisted=True)
+        for year in years:
+            progress = MeasureProgress.objects.create(measure=measure, fiscal_year=year)
+            progress.departments.add(welfare)
+
+
+class TestQueries:
+    def queries_for(self, client, django_assert_max_num_queries, limit, **params):
+        with django_assert_max_num_queries(limit) as captured:
+            listed(client, **params)
+        return len(captured.captured_queries)
+
+    @pytest.mark.parametrize("params", [{}, {"mine": "on", "not_updated": "on", "q": "支援"}])
+    def test_the_same_number_of_queries_with_one_or_five_years_and_more_measures(
+        self, client, plan, bureau_staff, plan_admin, django_assert_max_num_queries, params
+    ):
+        progress_year_start(plan=plan, fiscal_year=2025, user=None)
+        assess(plan_admin, 86, "on_track")
+        client.force_login(bureau_staff)
+        listed(client, **params)  # warm the session
+        one_year = self.queries_for(client, django_assert_max_num_queries, 25, **params)
+        for year in (2024, 2026, 2027, 2028):
+            progress_year_start(plan=plan, fiscal_year=year, user=None)
+            assess(plan_admin, 86, "delayed", year=year)
+        assert self.queries_for(client, django_assert_max_num_queries, one_year, **params) == one_year
+        add_measures(plan, 40, years=[2024, 2025, 2026])
+        assert self.queries_for(client, django_assert_max_num_queries, one_year, **params) == one_year
+        if not params:
+            assert "試験用の再掲先" in listed(client)  # the added measures are really on the page
