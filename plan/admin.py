@@ -217,8 +217,24 @@ class GroupAdmin(admin.ModelAdmin):
 # checks versions and permissions, and a second import path would bypass them.
 
 
+class MeasureColumns:
+    """Columns for admins of rows that belong to a measure and name their departments."""
+
+    @admin.display(description="No.", ordering="measure__number")
+    def measure_number(self, row):
+        return row.measure.number
+
+    @admin.display(description="事項")
+    def measure_heading(self, row):
+        return row.measure.heading
+
+    @admin.display(description="所管")
+    def department_names(self, row):
+        return "、".join(str(department) for department in row.departments.all()) or "（未設定）"
+
+
 @admin.register(MeasureProgress)
-class MeasureProgressAdmin(SimpleHistoryAdmin):
+class MeasureProgressAdmin(MeasureColumns, SimpleHistoryAdmin):
     """Records are created by starting a year and never deleted; edits go through progress_update,
     with the version the change form was loaded at, so a stale save is refused here too."""
 
@@ -239,18 +255,6 @@ class MeasureProgressAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("departments__parent")
-
-    @admin.display(description="No.", ordering="measure__number")
-    def measure_number(self, record):
-        return record.measure.number
-
-    @admin.display(description="事項")
-    def measure_heading(self, record):
-        return record.measure.heading
-
-    @admin.display(description="所管")
-    def department_names(self, record):
-        return record.department_names or "（未設定）"
 
     def has_add_permission(self, request):
         return False
@@ -285,7 +289,7 @@ class MeasureProgressAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeasureResponsibility)
-class MeasureResponsibilityAdmin(SimpleHistoryAdmin):
+class MeasureResponsibilityAdmin(MeasureColumns, SimpleHistoryAdmin):
     """Read-only here: departments are confirmed on the responsibilities page, which also carries
     the change to the progress records."""
 
@@ -300,17 +304,6 @@ class MeasureResponsibilityAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("departments__parent")
 
-    @admin.display(description="No.", ordering="measure__number")
-    def measure_number(self, responsibility):
-        return responsibility.measure.number
-
-    @admin.display(description="事項")
-    def measure_heading(self, responsibility):
-        return responsibility.measure.heading
-
-    @admin.display(description="所管")
-    def department_names(self, responsibility):
-        return "、".join(str(department) for department in responsibility.departments.all())
 
     @admin.display(description="暫定", boolean=True)
     def is_provisional(self, responsibility):
