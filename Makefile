@@ -23,8 +23,11 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 
+# Demo only: accounts for each role, and the plan's first two years open for progress entries.
 demo: setup
 	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py start_progress_year --year 2024
+	$(BIN)/python manage.py start_progress_year --year 2025
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST)
