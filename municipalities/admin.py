@@ -1,14 +1,14 @@
 from django.contrib import admin
-from import_export.admin import ImportExportModelAdmin
 
 from municipalities.models import Municipality, MunicipalOfficer
 from municipalities.resources import MunicipalityResource
 from plan.admin import UserAdmin
+from plan.admin_formats import SpreadsheetImportExportAdmin
 from plan.models import User
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(ImportExportModelAdmin):
+class MunicipalityAdmin(SpreadsheetImportExportAdmin):
     resource_classes = [MunicipalityResource]
     list_display = ["code", "name", "kana", "kind", "region"]
     list_filter = ["kind", "region"]

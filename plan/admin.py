@@ -4,9 +4,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.shortcuts import redirect
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from plan.admin_formats import SpreadsheetImportExportAdmin
 from plan.forms import ProgressAdminForm
 from plan.models import (
     Area,
@@ -66,7 +66,7 @@ class ListingInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class MeasureAdmin(SpreadsheetImportExportAdmin, SimpleHistoryAdmin):
     resource_classes = [MeasureResource]
     list_display = ["number", "heading", "heading_inferred", "heading_reviewed_at"]
     list_display_links = ["number", "heading"]
@@ -92,7 +92,7 @@ class ListingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ImportExportModelAdmin):
+class DepartmentAdmin(SpreadsheetImportExportAdmin):
     resource_classes = [DepartmentResource]
     list_display = ["__str__", "level", "position", "is_active"]
     list_select_related = ["parent"]

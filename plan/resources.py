@@ -1,16 +1,17 @@
 """django-import-export resources for the plan's reference data (admin import/export)."""
 
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import CharWidget, ForeignKeyWidget
 
 from plan.models import Department, Measure, Plan
 
 
 class MeasureResource(resources.ModelResource):
     number = fields.Field(attribute="number", column_name="No.")
-    heading = fields.Field(attribute="heading", column_name="事項")
+    # An empty cell reads as blank text, so the model's own "must not be empty" message is shown.
+    heading = fields.Field(attribute="heading", column_name="事項", widget=CharWidget(allow_blank=True))
     heading_inferred = fields.Field(attribute="heading_inferred", column_name="事項は推定", readonly=True)
-    content = fields.Field(attribute="content", column_name="内容")
+    content = fields.Field(attribute="content", column_name="内容", widget=CharWidget(allow_blank=True))
 
     class Meta:
         model = Measure
