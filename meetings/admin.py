@@ -20,6 +20,7 @@ from meetings.models import (
     OrganizationRole,
     Tier,
 )
+from plan.admin import ReadOnlyAdmin
 
 
 class TierInline(admin.TabularInline):
@@ -157,7 +158,7 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OrganizationMerge)
-class OrganizationMergeAdmin(admin.ModelAdmin):
+class OrganizationMergeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The log of merges, written by meetings.services.organization_merge only."""
 
     list_display = ["merged_at", "removed_name", "kept_name", "merged_by"]
@@ -173,15 +174,6 @@ class OrganizationMergeAdmin(admin.ModelAdmin):
         "merged_at",
     ]
     search_fields = ["removed_name", "kept_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- meetings ----------------------------------------------------------------------------------------

@@ -25,6 +25,19 @@ from plan.roles import GROUP_NAMES, Role, role_of
 from plan.services import user_deactivate, user_set_role
 
 
+class ReadOnlyAdmin:
+    """For records written only by the system (roles, logs, loaded mappings): shown, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = ["short_name", "start_fiscal_year", "end_fiscal_year", "reporting_fiscal_year"]
@@ -196,20 +209,11 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Groups are the roles: shown for reference, changed only by the setup command."""
 
     list_display = ["name"]
     search_fields = ["name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- measure progress (issue 3) ----------------------------------------------------------------
@@ -289,7 +293,7 @@ class MeasureProgressAdmin(MeasureColumns, SimpleHistoryAdmin):
 
 
 @admin.register(MeasureResponsibility)
-class MeasureResponsibilityAdmin(MeasureColumns, SimpleHistoryAdmin):
+class MeasureResponsibilityAdmin(ReadOnlyAdmin, MeasureColumns, SimpleHistoryAdmin):
     """Read-only here: departments are confirmed on the responsibilities page, which also carries
     the change to the progress records."""
 
@@ -304,16 +308,6 @@ class MeasureResponsibilityAdmin(MeasureColumns, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("departments__parent")
 
-
     @admin.display(description="暫定", boolean=True)
     def is_provisional(self, responsibility):
         return responsibility.is_provisional
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
