@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL character anywhere in the request is a 400, before any form or query sees it.
+    "config.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked login_not_required.
@@ -61,6 +63,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# A refused form (CSRF) explains itself in Japanese: reload the page and send it again.
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -112,6 +116,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LANGUAGE_CODE = "ja"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
+# Japanese for the admin strings django-axes, django-import-export and django-simple-history leave in English.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -162,3 +168,26 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# --- Uploads ------------------------------------------------------------------------------------
+# Caps for every upload, applied by the one upload guard (plan/uploads.py) before anything parses
+# a file; see docs/uploads.md. A kind's entries override plan.uploads.DEFAULT_LIMITS one by one.
+# "spreadsheet": workbooks and CSV imported into the system (progress import, admin imports);
+# "attachment": files stored as they are (meeting minutes).
+UPLOAD_LIMITS = {
+    "spreadsheet": {
+        "max_bytes": env.int("UPLOAD_SPREADSHEET_MAX_MB", default=10) * 1024 * 1024,
+        "max_rows": env.int("UPLOAD_SPREADSHEET_MAX_ROWS", default=10_000),
+        "max_cells": env.int("UPLOAD_SPREADSHEET_MAX_CELLS", default=200_000),
+    },
+    "attachment": {
+        "max_bytes": env.int("UPLOAD_ATTACHMENT_MAX_MB", default=30) * 1024 * 1024,
+    },
+}
+# Django's own limits: an uploaded file larger than this is streamed to a temporary file rather
+# than held in memory, and the other fields of a request may not exceed this in total. Neither
+# limits the size of a file (Django has no such setting): the guard does, after the upload, and
+# the reverse proxy should refuse bodies far beyond the largest cap (e.g. nginx
+# client_max_body_size 32m) so that a huge body is not even received.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB

@@ -1,3 +1,5 @@
+from axes.utils import reset as axes_reset
+from django.contrib.auth import views as auth_views
 from django.db.models import Count, Q
 from django.shortcuts import render
 
@@ -24,3 +26,14 @@ def home(request):
             ).count(),
         )
     return render(request, "home.html", context)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the e-mailed link also lifts a login lock on the account:
+    the link proves the person holds the account's address, and the lock page offers this way out."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Every address: the lock is per username and address, and the person may be elsewhere now.
+        axes_reset(username=form.user.get_username())
+        return response

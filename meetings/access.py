@@ -42,7 +42,11 @@ def can_see_case_records(user) -> bool:
 
 def can_see_provider_names(user) -> bool:
     """Temporary-protection providers' names are kept from everyone but the secretariat and the
-    holders of the case permission, for the safety of the women they shelter."""
+    holders of the case permission, for the safety of the women they shelter.
+
+    The one rule for names wherever they appear: the registry's own fields
+    (`Organization.objects.with_names_for`) and every free text (meetings.provider_names), on pages,
+    in downloads, in search and in the admin."""
     return is_plan_admin(user) or can_handle_case_records(user)
 
 

@@ -1,17 +1,15 @@
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminFileWidget
 from django.db.models import Count
-from django.http import Http404
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from meetings import access
 from meetings.forms import OrganizationForm
 from meetings.models import (
     AgendaItem,
     Body,
-    CaseReview,
-    CaseReviewParticipant,
     CommitteeMember,
     FollowUp,
     Meeting,
@@ -20,23 +18,225 @@ from meetings.models import (
     OrganizationRole,
     Tier,
 )
+from meetings.provider_names import (
+    admin_search_words,
+    changed_texts,
+    is_hidden_organization,
+    mask_provider_names,
+    mask_provider_names_in_html,
+    show_masked,
+    text_matches,
+    warn_about_provider_names,
+)
 from plan.admin import ReadOnlyAdmin
 
+# --- free text: providers' names masked for whoever may not see them ----------------------------------
+#
+# The admin lets in plan administrators and superusers (plan.admin_site). A superuser who is neither
+# the secretariat nor a case-permission holder may not see providers' names: every free text below
+# is shown to them masked and read-only (a masked text must never be saved back over what was typed),
+# in lists, forms, search, history and the list of what a deletion takes along.
 
-class TierInline(admin.TabularInline):
+
+def _masked_column(model, name, user):
+    """A read-only column showing the field `name` masked for `user`."""
+
+    def column(obj):
+        return mask_provider_names(_text_at(obj, name), user)
+
+    column.short_description = model._meta.get_field(name).verbose_name
+    column.__name__ = f"masked_{name}"
+    return column
+
+
+def _text_at(obj, path):
+    for part in path.split("__"):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return ""
+    return str(obj)
+
+
+class _MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """Masks each changed value before the history shortens it (a shortened name would slip by)."""
+
+    def __init__(self, model, record, *, user):
+        super().__init__(model, record)
+        self.user = user
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        if isinstance(value, list):
+            return [mask_provider_names(item, self.user) for item in value]
+        return value if value is None else mask_provider_names(value, self.user)
+
+
+class ProviderTextAdminMixin:
+    """`masked_fields`: the model's free text, masked for a reader who may not see providers' names.
+    Whoever saves a text naming a provider is warned (the text is kept as typed)."""
+
+    masked_fields = ()
+
+    @staticmethod
+    def hides_names(request) -> bool:
+        return not access.can_see_provider_names(request.user)
+
+    def masked_columns(self, request) -> dict:
+        """A read-only column per masked field, made once per request: the admin finds fields and
+        read-only fields by identity."""
+        cache = request.__dict__.setdefault("_masked_admin_columns", {})
+        if type(self) not in cache:
+            cache[type(self)] = {
+                name: _masked_column(self.model, name, request.user) for name in self.masked_fields
+            }
+        return cache[type(self)]
+
+    def _masks(self, request, obj) -> bool:
+        # A new record has nothing to mask yet: its fields stay editable.
+        return obj is not None and bool(self.masked_fields) and self.hides_names(request)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self._masks(request, obj):
+            return fields
+        columns = self.masked_columns(request)
+        return list(dict.fromkeys(columns.get(name, name) for name in fields))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._masks(request, obj):
+            readonly += list(self.masked_columns(request).values())
+        return readonly
+
+
+class MaskedTextAdmin(ProviderTextAdminMixin):
+    """For a model admin: lists, search, the page's title, deletions and history as well."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if self.hides_names(request):
+            show_masked(obj, request.user)  # the title and breadcrumbs print the object
+        return obj
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if self.hides_names(request):
+            for obj in changelist.result_list:  # each row's checkbox is labelled with the object
+                show_masked(obj, request.user)
+        return changelist
+
+    def get_list_display(self, request):
+        display = super().get_list_display(request)
+        if not self.hides_names(request):
+            return display
+        columns = self.masked_columns(request)
+        return [columns.get(name, name) for name in display]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        words = admin_search_words(search_term)
+        if words and self.hides_names(request):
+            # On the masked text: a provider's name, or a part of it, finds nothing.
+            fields = [name.lstrip("^=@") for name in self.get_search_fields(request)]
+            kept = [
+                obj.pk
+                for obj in queryset
+                if text_matches([_text_at(obj, name) for name in fields], words, request.user)
+            ]
+            queryset = queryset.filter(pk__in=kept)
+        return queryset, may_have_duplicates
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if self.hides_names(request):
+            deleted = _mask_nested(deleted, request.user)
+            protected = _mask_nested(protected, request.user)
+        return deleted, model_count, perms_needed, protected
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        texts = changed_texts(form, self.masked_fields)
+        inline_fields = {inline.model: getattr(inline, "masked_fields", ()) for inline in self.inlines}
+        for formset in formsets:
+            fields = inline_fields.get(formset.model, ())
+            for inline_form in formset.forms:
+                if inline_form.has_changed() and inline_form not in formset.deleted_forms:
+                    texts += changed_texts(inline_form, fields)
+        warn_about_provider_names(request, texts)
+        if self.hides_names(request):
+            show_masked(form.instance, request.user)  # the admin's message and log print it
+
+    # django-simple-history's pages (for the admins that have them)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        if self.hides_names(request):
+            return _MaskedHistoryHelper(self.model, historical_record, user=request.user)
+        return super().get_historical_record_context_helper(request, historical_record)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        if self.hides_names(request):
+            user = request.user
+            for key in ("object", "original"):
+                show_masked(context.get(key), user)
+            context["title"] = mask_provider_names(context.get("title", ""), user)
+            page = context.get("page_obj")
+            for record in page.object_list if page is not None else ():
+                # A plain attribute hides the descriptor that would build the stored object again.
+                record.history_object = mask_provider_names(str(record.history_object), user)
+                record.history_change_reason = mask_provider_names(record.history_change_reason, user)
+        return super().render_history_view(request, template, context, **kwargs)
+
+
+class MaskedTextInline(ProviderTextAdminMixin):
+    """For an inline: existing rows masked; no new rows for a reader who may not see the names, since
+    their text could not be typed in a masked, read-only field."""
+
+    def has_add_permission(self, request, obj=None):
+        if self._masks(request, obj):
+            return False
+        return super().has_add_permission(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if not self._masks(request, obj):
+            return formset
+        user = request.user
+
+        class MaskedFormSet(formset):
+            def get_queryset(self):
+                # Each row is headed by the printed object: print it masked.
+                queryset = super().get_queryset()
+                for row in queryset:
+                    show_masked(row, user)
+                return queryset
+
+        return MaskedFormSet
+
+
+def _mask_nested(items, user):
+    return [
+        _mask_nested(item, user) if isinstance(item, list) else mask_provider_names_in_html(item, user)
+        for item in items
+    ]
+
+
+class TierInline(MaskedTextInline, admin.TabularInline):
     model = Tier
+    masked_fields = Tier.FREE_TEXT_FIELDS
     fields = ["position", "code", "name", "tmg_name", "purpose", "schedule_note"]
     extra = 0
 
 
-class CommitteeMemberInline(admin.TabularInline):
+class CommitteeMemberInline(MaskedTextInline, admin.TabularInline):
     model = CommitteeMember
+    masked_fields = CommitteeMember.FREE_TEXT_FIELDS
     fields = ["position", "name", "affiliation", "title", "term_start", "term_end"]
     extra = 0
 
 
 @admin.register(Body)
-class BodyAdmin(admin.ModelAdmin):
+class BodyAdmin(MaskedTextAdmin, admin.ModelAdmin):
+    masked_fields = Body.FREE_TEXT_FIELDS
     list_display = ["short_name", "kind", "also_serves_as"]
     list_select_related = []
     list_filter = ["kind"]
@@ -50,7 +250,8 @@ class BodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(MaskedTextAdmin, admin.ModelAdmin):
+    masked_fields = Tier.FREE_TEXT_FIELDS
     list_display = ["__str__", "body"]
     list_select_related = ["body"]
     list_filter = ["body"]
@@ -58,7 +259,8 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommitteeMember)
-class CommitteeMemberAdmin(admin.ModelAdmin):
+class CommitteeMemberAdmin(MaskedTextAdmin, admin.ModelAdmin):
+    masked_fields = CommitteeMember.FREE_TEXT_FIELDS
     list_display = ["name", "affiliation", "title", "term_start", "term_end", "body"]
     list_select_related = ["body"]
     list_filter = ["body", "term_end"]
@@ -93,15 +295,17 @@ def _mask_choices(formfield, request):
     formfield.label_from_instance = lambda org: org.shown_name
 
 
-class OrganizationRoleInline(admin.TabularInline):
+class OrganizationRoleInline(MaskedTextInline, admin.TabularInline):
     model = OrganizationRole
+    masked_fields = OrganizationRole.FREE_TEXT_FIELDS
     fields = ["role", "start_date", "end_date", "note"]
     extra = 0
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(MaskedTextAdmin, SimpleHistoryAdmin):
     form = OrganizationForm
+    masked_fields = Organization.FREE_TEXT_FIELDS
     list_display = ["display_name", "kind", "role_list", "meeting_count"]
     list_select_related = []
     list_filter = ["kind", "roles__role"]
@@ -140,7 +344,16 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def _name_visible(request, obj):
-        return access.can_see_provider_names(request.user) or not obj.is_provider
+        # Also a deleted record that was a provider, or was merged into one: the history of a
+        # merged-away record is reached by its ID and would show its names and the merge.
+        if access.can_see_provider_names(request.user):
+            return True
+        return not obj.is_provider and not is_hidden_organization(obj.pk, request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The admin's message and log print the record: as this user may see it.
+        form.instance.shown_name = form.instance.name_for(request.user)
 
     @admin.display(description="名称", ordering="name")
     def display_name(self, organization):
@@ -158,8 +371,11 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OrganizationMerge)
-class OrganizationMergeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """The log of merges, written by meetings.services.organization_merge only."""
+class OrganizationMergeAdmin(MaskedTextAdmin, ReadOnlyAdmin, admin.ModelAdmin):
+    """The log of merges, written by meetings.services.organization_merge only. The names copied
+    here are masked like the registry's for whoever may not see providers' names."""
+
+    masked_fields = ("removed_name", "kept_name", "kept")  # copied names, and the kept record
 
     list_display = ["merged_at", "removed_name", "kept_name", "merged_by"]
     list_select_related = ["merged_by"]
@@ -179,15 +395,17 @@ class OrganizationMergeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 # --- meetings ----------------------------------------------------------------------------------------
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(MaskedTextInline, admin.TabularInline):
     model = AgendaItem
+    masked_fields = AgendaItem.FREE_TEXT_FIELDS
     fields = ["position", "title", "measures"]
     autocomplete_fields = ["measures"]
     extra = 0
 
 
-class FollowUpInline(admin.TabularInline):
+class FollowUpInline(MaskedTextInline, admin.TabularInline):
     model = FollowUp
+    masked_fields = FollowUp.FREE_TEXT_FIELDS
     fields = ["description", "owner", "due_date", "done", "measures"]
     autocomplete_fields = ["measures"]
     extra = 0
@@ -216,8 +434,9 @@ class MinutesFileWidget(AdminFileWidget):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(MaskedOrganizationsMixin, SimpleHistoryAdmin):
+class MeetingAdmin(MaskedTextAdmin, MaskedOrganizationsMixin, SimpleHistoryAdmin):
     organization_fields = ("attending_organizations",)
+    masked_fields = Meeting.FREE_TEXT_FIELDS
     list_display = ["date", "title", "body", "tier", "status", "openness"]
     list_select_related = ["body", "tier"]
     list_filter = ["status", "openness", "body", "tier"]
@@ -253,8 +472,9 @@ class MeetingAdmin(MaskedOrganizationsMixin, SimpleHistoryAdmin):
         widget = MinutesFileWidget()
         if obj is not None and obj.minutes_file:
             widget.download_url = reverse("meetings:minutes_file", args=[obj.pk])
-            widget.display_name = obj.minutes_file_name
-        form.base_fields["minutes_file"].widget = widget
+            widget.display_name = mask_provider_names(obj.minutes_file_name, request.user)
+        if "minutes_file" in form.base_fields:
+            form.base_fields["minutes_file"].widget = widget
         return form
 
     def save_model(self, request, obj, form, change):
@@ -266,7 +486,8 @@ class MeetingAdmin(MaskedOrganizationsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(MaskedTextAdmin, admin.ModelAdmin):
+    masked_fields = (*FollowUp.FREE_TEXT_FIELDS, "meeting")  # the meeting prints its title
     list_display = ["description", "owner", "due_date", "done", "meeting"]
     list_select_related = ["meeting"]
     list_filter = ["done"]
@@ -275,75 +496,8 @@ class FollowUpAdmin(admin.ModelAdmin):
     raw_id_fields = ["meeting"]
 
 
-# --- case reviews: only for holders of the case permission, 404 for everyone else --------------------
+# Case reviews have no admin: the case permission is held only by bureau staff (the center),
+# who never open the admin; they record reviews on /meetings/case-reviews/, and everyone else must
+# not reach the records by any path.
 
 
-class CaseReviewParticipantInline(MaskedOrganizationsMixin, admin.TabularInline):
-    model = CaseReviewParticipant
-    organization_fields = ("organization",)
-    fields = ["organization", "supported_before"]
-    extra = 0
-
-
-@admin.register(CaseReview)
-class CaseReviewAdmin(admin.ModelAdmin):
-    """Follows the case permission, not the model permissions a plan administrator's group has:
-    without it, every page of this admin is a 404 and the model is left out of the index."""
-
-    list_display = ["date", "case_code", "woman_attended", "absence_reason"]
-    list_select_related = []
-    list_filter = ["woman_attended", "absence_reason"]
-    search_fields = ["case_code"]
-    date_hierarchy = "date"
-    fields = ["case_code", "date", "woman_attended", "absence_reason", "absence_note"]
-    inlines = [CaseReviewParticipantInline]
-
-    def get_queryset(self, request):
-        return CaseReview.objects.visible_to(request.user)
-
-    def _allowed(self, request):
-        return access.can_see_case_records(request.user)
-
-    def has_module_permission(self, request):
-        return self._allowed(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._allowed(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_delete_permission(request, obj)
-
-    def _refuse_unless_allowed(self, request):
-        if not self._allowed(request):
-            raise Http404
-
-    def changelist_view(self, request, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().changelist_view(request, extra_context)
-
-    def add_view(self, request, form_url="", extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().add_view(request, form_url, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().delete_view(request, object_id, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().history_view(request, object_id, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)

@@ -4,7 +4,7 @@ import unicodedata
 from django import forms
 from django.forms import inlineformset_factory
 
-from meetings.files import MAX_MINUTES_FILE_BYTES
+from meetings.files import minutes_file_help_text, validate_minutes_file
 from meetings.models import (
     AgendaItem,
     Body,
@@ -18,6 +18,7 @@ from meetings.models import (
 from meetings.names import clean_organization_name
 from meetings.services import ItemChange
 from plan.fiscal_year import FiscalYear
+from plan.form_fields import RecordsChoiceField, fits_column
 from plan.models import Measure, Plan
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -25,7 +26,7 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 _NUMBER_SEPARATORS = re.compile(r"[\s,、，;；/・]+")
 
 
-class OrganizationChoiceField(forms.ModelMultipleChoiceField):
+class OrganizationChoiceField(RecordsChoiceField):
     """Organisations, each labelled with the name the user may see."""
 
     def label_from_instance(self, obj):
@@ -55,7 +56,11 @@ class MeasureNumbersField(forms.CharField):
             )
         numbers = sorted({int(part) for part in parts})
         plan = Plan.objects.current()
-        measures = list(Measure.objects.filter(plan=plan, number__in=numbers).order_by("number"))
+        # A number beyond the column's range is no measure; left in `number__in`, it makes SQLite
+        # fail with OverflowError. It is reported below with the other unknown numbers.
+        number_field = Measure._meta.get_field("number")
+        findable = [number for number in numbers if fits_column(number_field, number)]
+        measures = list(Measure.objects.filter(plan=plan, number__in=findable).order_by("number"))
         unknown = sorted(set(numbers) - {measure.number for measure in measures})
         if unknown:
             raise forms.ValidationError(
@@ -78,11 +83,7 @@ class MeetingForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    minutes_upload = forms.FileField(
-        label="議事録ファイル",
-        required=False,
-        help_text="PDF・Word（.docx）・Excel（.xlsx）、10 MB まで。",
-    )
+    minutes_upload = forms.FileField(label="議事録ファイル", required=False)
     remove_minutes_file = forms.BooleanField(label="添付した議事録ファイルを削除する", required=False)
 
     class Meta:
@@ -127,19 +128,14 @@ class MeetingForm(forms.ModelForm):
         )
         if not (self.instance.pk and self.instance.minutes_file):
             del self.fields["remove_minutes_file"]
+        # The cap follows settings.UPLOAD_LIMITS, so the help text is built when the form is.
+        self.fields["minutes_upload"].help_text = minutes_file_help_text()
 
     def clean_minutes_upload(self):
         upload = self.cleaned_data.get("minutes_upload")
         if upload is not None:
-            # The model's validator checks it again (and the admin relies on it); checking here
-            # puts the message next to this field and stops a large file early.
-            from meetings.files import validate_minutes_file
-
-            if upload.size > MAX_MINUTES_FILE_BYTES:
-                raise forms.ValidationError(
-                    "ファイルが大きすぎます（上限 10 MB、このファイルは %(size)s MB）。",
-                    params={"size": f"{upload.size / 1024 / 1024:.1f}"},
-                )
+            # The same validator as the model field's (the admin relies on that one): the upload
+            # guard's size, content and bomb checks, with the message next to this field.
             probe = Meeting(minutes_file=upload)
             validate_minutes_file(probe.minutes_file)
         return upload

@@ -29,6 +29,10 @@ CASE_REVIEW_TIER_CODE = "case-review"
 class Body(FixtureLoaded):
     """A meeting body: the plan promotion committee, or the support coordination council."""
 
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("legal_basis", "purpose", "composition", "schedule_note")
+
     class Kind(models.TextChoices):
         COMMITTEE = "committee", "推進委員会（専門家会議）"
         COUNCIL = "council", "支援調整会議（連絡調整会議）"
@@ -74,6 +78,10 @@ class TierQuerySet(models.QuerySet):
 class Tier(FixtureLoaded):
     """A tier of the support coordination council (代表者会議 / 実務者会議 / 個別ケース検討会議)."""
 
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("purpose", "schedule_note")
+
     body = models.ForeignKey(Body, verbose_name="会議体", on_delete=models.CASCADE, related_name="tiers")
     code = models.SlugField("コード", max_length=40)
     name = models.CharField("名称", max_length=60)
@@ -100,6 +108,10 @@ class Tier(FixtureLoaded):
 
 class CommitteeMember(models.Model):
     """A member of the promotion committee, for a term. Kept by the secretariat in the admin."""
+
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("affiliation", "title")
 
     body = models.ForeignKey(
         Body,
@@ -195,6 +207,10 @@ class OrganizationQuerySet(models.QuerySet):
 class Organization(models.Model):
     """An organisation the plan works with: the registry every app points at."""
 
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("note",)
+
     class Kind(models.TextChoices):
         GOVERNMENT = "government", "行政機関"
         PRIVATE = "private", "民間団体"
@@ -218,9 +234,16 @@ class Organization(models.Model):
         ordering = ["name", "id"]
 
     def __str__(self):
-        # Loaded through `with_names_for`/`visible_to`, an organisation prints as the user may see
-        # it, so that places showing str() (the admin's checkboxes and messages) mask it too.
-        return getattr(self, "shown_name", None) or self.name
+        # Loaded through `with_names_for`/`visible_to`, an organisation prints as its reader may see
+        # it. Loaded otherwise, the reader is unknown (logs, the admin's history and related-record
+        # lists), so a provider prints masked: str() never decides who may see a name
+        # (meetings.access.can_see_provider_names does; `name_for(user)` applies it).
+        shown = getattr(self, "shown_name", None)
+        if shown:
+            return shown
+        if self.pk is not None and self.is_provider:
+            return access.HIDDEN_PROVIDER_NAME
+        return self.name
 
     def get_absolute_url(self):
         return reverse("meetings:organization_detail", args=[self.pk])
@@ -239,7 +262,8 @@ class Organization(models.Model):
         return self.roles.filter(role=OrganizationRole.Kind.TEMPORARY_PROTECTION).exists()
 
     def name_for(self, user) -> str:
-        if self.is_provider and not access.can_see_provider_names(user):
+        # The reader first: for those who may see names, no query about the roles.
+        if not access.can_see_provider_names(user) and self.is_provider:
             return access.HIDDEN_PROVIDER_NAME
         return self.name
 
@@ -251,6 +275,10 @@ class OrganizationRoleQuerySet(models.QuerySet):
 
 class OrganizationRole(models.Model):
     """What an organisation is to the plan, for a period."""
+
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("note",)
 
     class Kind(models.TextChoices):
         METRO_PARTNER = "metro_partner", "協働する民間団体（都）"
@@ -339,7 +367,9 @@ class OrganizationMerge(models.Model):
         ordering = ["-merged_at", "-id"]
 
     def __str__(self):
-        return f"{self.removed_name} → {self.kept_name}"
+        # `shown_str`: set by meetings.provider_names.show_masked for a reader who may not see the
+        # names (the names copied here may be a provider's).
+        return self.__dict__.get("shown_str") or f"{self.removed_name} → {self.kept_name}"
 
 
 # --- meetings -------------------------------------------------------------------------------------
@@ -398,6 +428,10 @@ class Meeting(models.Model):
     text that could describe the woman.
     """
 
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("title", "place", "minutes", "decisions")
+
     class Status(models.TextChoices):
         PLANNED = "planned", "予定"
         HELD = "held", "開催済み"
@@ -442,7 +476,7 @@ class Meeting(models.Model):
         blank=True,
         max_length=200,
         validators=[validate_minutes_file],
-        help_text="PDF・Word（.docx）・Excel（.xlsx）、10 MB まで。",
+        help_text="PDF・Word（.docx）・Excel（.xlsx）。大きさの上限は設定によります（既定 30 MB）。",
     )
     minutes_file_name = models.CharField(
         "議事録ファイルの元の名前", max_length=200, blank=True, editable=False
@@ -478,7 +512,8 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date:%Y/%m/%d} {self.title}"
+        # `shown_str`: the title masked for one reader (meetings.provider_names.show_masked).
+        return self.__dict__.get("shown_str") or f"{self.date:%Y/%m/%d} {self.title}"
 
     def get_absolute_url(self):
         return reverse("meetings:meeting_detail", args=[self.pk])
@@ -536,6 +571,10 @@ class Meeting(models.Model):
 
 
 class AgendaItem(models.Model):
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("title",)
+
     meeting = models.ForeignKey(
         Meeting, verbose_name="会議", on_delete=models.CASCADE, related_name="agenda_items"
     )
@@ -551,7 +590,7 @@ class AgendaItem(models.Model):
         ordering = ["meeting", "position", "id"]
 
     def __str__(self):
-        return self.title
+        return self.__dict__.get("shown_str") or self.title
 
 
 class FollowUpQuerySet(models.QuerySet):
@@ -565,6 +604,10 @@ class FollowUpQuerySet(models.QuerySet):
 
 class FollowUp(models.Model):
     """Something a meeting asked someone to do, by a date."""
+
+    # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
+    # (meetings.provider_names), and whoever types one is warned.
+    FREE_TEXT_FIELDS = ("description", "owner")
 
     meeting = models.ForeignKey(
         Meeting, verbose_name="会議", on_delete=models.CASCADE, related_name="follow_ups"
@@ -586,7 +629,7 @@ class FollowUp(models.Model):
         ordering = ["meeting", "id"]
 
     def __str__(self):
-        return self.description
+        return self.__dict__.get("shown_str") or self.description
 
     def is_overdue(self, today=None) -> bool:
         return not self.done and self.due_date is not None and self.due_date < (today or timezone.localdate())

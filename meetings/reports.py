@@ -1,12 +1,14 @@
 """Counts of meetings per body and tier per fiscal year: one table for the page and the download.
 
 Case reviews are counted from their own records for everyone; the counts are all that leaves the
-case permission's boundary.
+case permission's boundary. Free text in a download goes through meetings.provider_names, as on the
+pages.
 """
 
 from dataclasses import dataclass, field
 
 from meetings.models import Body, CaseReview, Meeting
+from meetings.provider_names import mask_provider_names
 from plan.fiscal_year import FiscalYear
 from plan.spreadsheets import Sheet
 
@@ -94,8 +96,10 @@ def meeting_counts_sheet(fiscal_years: list[FiscalYear]) -> Sheet:
     )
 
 
-def case_review_sheet(case_reviews, *, title: str) -> Sheet:
-    """The case records themselves: only ever built for holders of the case permission."""
+def case_review_sheet(case_reviews, *, title: str, user) -> Sheet:
+    """The case records themselves: only ever built for holders of the case permission, who may see
+    providers' names; the note still goes through the one masking rule, so that a download never
+    shows more than the page (meetings.provider_names)."""
     return Sheet(
         title=title,
         headers=[
@@ -113,9 +117,13 @@ def case_review_sheet(case_reviews, *, title: str) -> Sheet:
                 review.date,
                 "参加" if review.woman_attended else "不参加",
                 review.get_absence_reason_display(),
-                review.absence_note,
-                "、".join(row.organization.name for row in review.participants.all()),
-                "、".join(row.organization.name for row in review.participants.all() if row.supported_before),
+                mask_provider_names(review.absence_note, user),
+                "、".join(row.organization.name_for(user) for row in review.participants.all()),
+                "、".join(
+                    row.organization.name_for(user)
+                    for row in review.participants.all()
+                    if row.supported_before
+                ),
             ]
             for review in case_reviews
         ),

@@ -43,7 +43,9 @@ from meetings.models import (
     OrganizationRole,
 )
 from meetings.names import LEGAL_FORMS, clean_organization_name
+from meetings.provider_names import changed_texts, search_words, text_matches, warn_about_provider_names
 from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
+from meetings.search import MeetingSearchForm, meetings_matching
 from meetings.services import (
     case_review_save,
     follow_up_complete,
@@ -95,6 +97,10 @@ def meeting_list(request):
         meetings = meetings.filter(body=body)
     if tier:
         meetings = meetings.filter(tier=tier)
+    search = MeetingSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    if query:
+        meetings = meetings_matching(meetings, query, request.user)
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
 
     # Case reviews are counted for everyone; only holders of the case permission see the records.
@@ -107,6 +113,8 @@ def meeting_list(request):
         "meetings/meeting_list.html",
         {
             "filters": filters,
+            "search": search,
+            "searched": bool(query),
             "page": page,
             "fiscal_year": fiscal_year,
             "case_review_count": case_reviews.count() if show_case_reviews else None,
@@ -197,6 +205,7 @@ def meeting_create(request):
     if request.method == "POST" and editor.is_valid():
         meeting = meeting_save(**editor.changes(), user=request.user)
         messages.success(request, f"会議「{meeting.title}」を登録しました。")
+        warn_about_provider_names(request, _typed_meeting_texts(editor))
         return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"editor": editor, "meeting": None})
 
@@ -208,8 +217,25 @@ def meeting_edit(request, pk):
     if request.method == "POST" and editor.is_valid():
         meeting = meeting_save(**editor.changes(), user=request.user)
         messages.success(request, f"会議「{meeting.title}」を更新しました。")
+        warn_about_provider_names(request, _typed_meeting_texts(editor))
         return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"editor": editor, "meeting": meeting})
+
+
+def _typed_meeting_texts(editor) -> list[str]:
+    """What the user changed in the meeting's free text, its agenda and its follow-ups."""
+    texts = changed_texts(editor.form, Meeting.FREE_TEXT_FIELDS)
+    for formset, fields in (
+        (editor.agenda, AgendaItem.FREE_TEXT_FIELDS),
+        (editor.follow_ups, FollowUp.FREE_TEXT_FIELDS),
+    ):
+        for form in formset.forms:
+            if form.has_changed() and form not in formset.deleted_forms:
+                texts += changed_texts(form, fields)
+    upload = editor.form.cleaned_data.get("minutes_upload")
+    if upload is not None:
+        texts.append(upload.name)  # the file's name is shown on the meeting's page
+    return texts
 
 
 @any_role_required
@@ -355,6 +381,7 @@ def organization_list(request):
             organizations = organizations.filter(name_hidden=False)
             for word in words:
                 organizations = organizations.filter(name__icontains=word)
+            organizations = _without_matches_inside_provider_names(organizations, words, user)
         if form.cleaned_data["kind"]:
             organizations = organizations.filter(name_hidden=False, kind=form.cleaned_data["kind"])
         if form.cleaned_data["role"]:
@@ -388,6 +415,17 @@ def organization_list(request):
             "names_hidden": not access.can_see_provider_names(user),
         },
     )
+
+
+def _without_matches_inside_provider_names(organizations, words, user):
+    """For a user who may not see providers' names: drop the organisations that match only inside
+    a provider's name (「シェルターさくら支援の会」 for 「シェルターさくら」), so that no search confirms a
+    name. The rows left after the database's filter are few."""
+    if access.can_see_provider_names(user):
+        return organizations
+    folded = search_words(" ".join(words))
+    kept = [pk for pk, name in organizations.values_list("pk", "name") if text_matches([name], folded, user)]
+    return organizations.filter(pk__in=kept)
 
 
 def _organization_for(request, pk):
@@ -442,6 +480,11 @@ def _organization_form_page(request, organization):
             user=request.user,
         )
         messages.success(request, f"「{organization.name}」を{'登録' if creating else '更新'}しました。")
+        texts = changed_texts(form, Organization.FREE_TEXT_FIELDS)
+        for role_form in roles.forms:
+            if role_form.has_changed() and role_form not in roles.deleted_forms:
+                texts += changed_texts(role_form, OrganizationRole.FREE_TEXT_FIELDS)
+        warn_about_provider_names(request, texts)
         return redirect(organization)
     return render(
         request,
@@ -554,5 +597,5 @@ def case_review_download(request):
     case_reviews = _case_reviews(request).in_fiscal_year(fiscal_year).order_by("date", "id")
     title = f"個別ケース検討会議 {fiscal_year.era_label}"
     return spreadsheet_response(
-        case_review_sheet(case_reviews, title=title), filename=f"{title}.xlsx", title=title
+        case_review_sheet(case_reviews, title=title, user=request.user), filename=f"{title}.xlsx", title=title
     )

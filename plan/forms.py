@@ -1,7 +1,9 @@
 from django import forms
 
+from plan.form_fields import RecordsChoiceField
 from plan.models import Department, Measure, MeasureProgress, ProgressAssessment, ProgressDirection
 from plan.progress import changes_since, validate_progress_values
+from plan.uploads import check_upload, size_help_text
 
 
 class HeadingReviewForm(forms.ModelForm):
@@ -37,7 +39,8 @@ class ProgressForm(forms.ModelForm):
     direction = forms.ChoiceField(
         label="今後の方向性", choices=ProgressDirection.choices, widget=forms.RadioSelect, required=False
     )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Hidden, but the admin still writes its label into the page.
+    expected_version = forms.IntegerField(label="編集を始めた版", widget=forms.HiddenInput, min_value=1)
 
     class Meta:
         model = MeasureProgress
@@ -118,22 +121,23 @@ class ProgressFilterForm(forms.Form):
 
 
 class ProgressImportForm(forms.Form):
-    MAX_BYTES = 5 * 1024 * 1024
-
     file = forms.FileField(
         label="進捗の Excel ファイル（.xlsx）",
-        help_text="この画面の「Excel で書き出す」で書き出したファイルに記入したものを選んでください。一部の行だけのファイルでもかまいません。",
         error_messages={"required": "ファイルを選んでください。"},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The cap comes from settings (plan.uploads), so the help text is built when the form is.
+        self.fields["file"].help_text = (
+            "この画面の「Excel で書き出す」で書き出したファイルに記入したものを選んでください。"
+            "一部の行だけのファイルでもかまいません。" + size_help_text("spreadsheet")
+        )
+
     def clean_file(self):
+        # The one upload guard: size, content (not the name), zip and XML bombs, before parsing.
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("ファイルが大きすぎます（5MB まで）。")
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                "Excel ブック（.xlsx）を選んでください。CSV や .xls は読み込めません。"
-            )
+        check_upload(upload, kind="spreadsheet", allowed=("xlsx",))
         return upload
 
 
@@ -147,7 +151,7 @@ class ReportingYearForm(forms.Form):
 
 class ResponsibilityForm(forms.Form):
     number = forms.IntegerField(widget=forms.HiddenInput)
-    departments = forms.ModelMultipleChoiceField(
+    departments = RecordsChoiceField(
         label="所管",
         queryset=Department.objects.filter(is_active=True),
         required=False,

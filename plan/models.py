@@ -93,6 +93,57 @@ class User(AbstractUser):
         return str(self)
 
 
+class CasePermissionChange(models.Model):
+    """One grant or withdrawal of the case permission: written only by plan.services, never edited.
+
+    The permission opens every individual case review, so who gave it to whom, when and why must
+    stay answerable after the fact (issue 8).
+    """
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "付与"
+        REVOKE = "revoke", "取消"
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", "管理画面"
+        COMMAND = "command", "管理コマンド"
+        AUTOMATIC = "automatic", "自動（役割の変更・無効化）"
+
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="対象ユーザー",
+        on_delete=models.PROTECT,
+        related_name="case_permission_changes",
+    )
+    # Empty only for an automatic withdrawal that no signed-in person triggered (e.g. a command).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField("日時", default=timezone.now, db_index=True)
+    reason = models.TextField("理由")
+    via = models.CharField("経路", max_length=10, choices=Via.choices)
+
+    class Meta:
+        verbose_name = "個別ケース記録の権限の変更記録"
+        verbose_name_plural = verbose_name
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["grant", "revoke"]), name="case_permission_action_known"),
+            models.CheckConstraint(
+                condition=Q(via__in=["admin", "command", "automatic"]), name="case_permission_via_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}：{self.user}（{timezone.localtime(self.changed_at):%Y-%m-%d %H:%M}）"
+
+
 class PlanQuerySet(models.QuerySet):
     def current(self):
         return self.order_by("-start_fiscal_year").first()

@@ -59,17 +59,42 @@ def is_plan_admin(user) -> bool:
     return has_role(user, Role.PLAN_ADMIN)
 
 
+def holds_case_permission(user) -> bool:
+    """Whether the account carries the case permission at all (directly or through the case group).
+
+    For showing and changing who holds it; whether it may be used is can_handle_case_records.
+    """
+    if not getattr(user, "pk", None):
+        return False
+    return (
+        Permission.objects.filter(codename=CASE_PERMISSION_CODENAME, content_type__app_label="plan")
+        .filter(models.Q(user=user) | models.Q(group__user=user))
+        .exists()
+    )
+
+
+def case_permission_holders():
+    """The users carrying the case permission, as a queryset (for the admin's column and filter)."""
+    from plan.models import User
+
+    permission = Permission.objects.filter(codename=CASE_PERMISSION_CODENAME, content_type__app_label="plan")
+    return User.objects.filter(
+        models.Q(user_permissions__in=permission) | models.Q(groups__permissions__in=permission)
+    ).distinct()
+
+
 def can_handle_case_records(user) -> bool:
-    """Only explicit holders of the case permission; superuser status does not grant it."""
+    """Only explicit holders of the case permission; superuser status does not grant it.
+
+    The holder must also still be active bureau staff: the services withdraw the permission when
+    that stops being true, and checking it here too means a permission left behind by any other
+    route (old data, a shell session) still opens nothing.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     cached = getattr(user, "_case_permission_cache", None)
     if cached is None:
-        cached = (
-            Permission.objects.filter(codename=CASE_PERMISSION_CODENAME, content_type__app_label="plan")
-            .filter(models.Q(user=user) | models.Q(group__user=user))
-            .exists()
-        )
+        cached = role_of(user) == Role.BUREAU_STAFF and holds_case_permission(user)
         user._case_permission_cache = cached
     return cached
 
@@ -89,11 +114,17 @@ def setup_groups() -> dict[str, Group]:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
 
-    view_only = _permissions(_DATA_APPS, ["view"])
+    # Who was given the case permission is for the secretariat (and operators) only.
+    view_only = _permissions(_DATA_APPS, ["view"], exclude=["view_casepermissionchange"])
     grants = {
         # The secretariat works in the admin too: everything on the plan's data, accounts included,
         # but accounts are deactivated rather than deleted so that their history stays readable.
-        Role.PLAN_ADMIN: _permissions(_DATA_APPS, ["add", "change", "delete", "view"], exclude=["delete_user"])
+        Role.PLAN_ADMIN: _permissions(
+            _DATA_APPS,
+            ["add", "change", "delete", "view"],
+            # The case permission's log is written by plan.services alone: the secretariat reads it.
+            exclude=["delete_user", *(f"{action}_casepermissionchange" for action in ("add", "change", "delete"))],
+        )
         | Permission.objects.filter(content_type__app_label="auth", codename="view_group")
         # Lockouts after failed logins: the secretariat can see and lift them (delete the attempt).
         | _permissions(["axes"], ["view", "delete"]),

@@ -31,12 +31,23 @@ from typing import Literal
 from urllib.parse import quote
 
 import openpyxl
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from plan.uploads import (
+    NOT_XLSX,
+    binary_file,
+    check_upload,
+    message_of,
+    too_many_cells_message,
+    too_many_rows_message,
+    upload_limits,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -55,9 +66,6 @@ MAX_COLUMN_WIDTH = 60
 MAX_HEADER_WIDTH = 30  # a long header wraps rather than widening a column of short values
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_INVALID = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
-
-# Reading: refuse archives that would expand to more than this (a "zip bomb").
-MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -343,6 +351,10 @@ def _keep_carriage_returns(xlsx: bytes) -> bytes:
 
 
 # --- reading ---------------------------------------------------------------------------------
+#
+# Every upload is checked by plan.uploads (size, content type, zip and XML bombs) before a reader
+# touches it; the readers then stop at the row and cell caps, so no file can cost more than the
+# caps allow however it is built.
 
 
 def read_xlsx_rows(file, *, sheet: str | None = None) -> list[tuple[int, list]]:
@@ -351,36 +363,34 @@ def read_xlsx_rows(file, *, sheet: str | None = None) -> list[tuple[int, list]]:
     `file` is an uploaded file, any binary file object, bytes or a path. Values are as stored:
     text unchanged, numbers as numbers, dates as datetimes, empty cells as None; a formula gives
     the value Excel last calculated for it. Rows with no value at all are left out (the row
-    numbers of the others still match what Excel shows).
+    numbers of the others still match what Excel shows); every row is as wide as the last column
+    that holds a value in any row.
     """
-    data = _read_bytes(file)
-    if isinstance(data, str):
-        raise TypeError("read_xlsx_rows needs a file opened in binary mode")
-    if not data:
-        raise SpreadsheetError("ファイルが空です。")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Excel 97-2003 or an encrypted workbook
-        raise SpreadsheetError(
-            "古い Excel 形式（.xls）か、パスワードで保護されたファイルのため読み込めません。"
-            "パスワードを解除し、「Excel ブック（*.xlsx）」形式で保存し直してください。"
-        )
-    not_xlsx = (
-        "Excel ファイル（.xlsx）として読み込めませんでした。"
-        "Excel で「Excel ブック（*.xlsx）」形式で保存したファイルを選んでください。"
-    )
+    limits = upload_limits("spreadsheet")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise SpreadsheetError(not_xlsx) from exc
-    if expanded > MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise SpreadsheetError("ファイルの内容が大きすぎるため読み込めません。")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unsupported extensions, missing default styles
-            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # any failure to parse an upload is the file's fault
-        raise SpreadsheetError(not_xlsx) from exc
+        check_upload(file, kind="spreadsheet", allowed=("xlsx",))
+    except ValidationError as error:
+        raise SpreadsheetError(message_of(error)) from error
 
+    with binary_file(file) as (handle, _size):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # unsupported extensions, missing default styles
+                # Read-only: rows are parsed one at a time as they are asked for, not all at once.
+                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # any failure to parse an upload is the file's fault
+            raise SpreadsheetError(NOT_XLSX) from exc
+        try:
+            return _worksheet_rows(workbook, sheet, limits)
+        except SpreadsheetError:
+            raise
+        except Exception as exc:
+            raise SpreadsheetError(NOT_XLSX) from exc
+        finally:
+            workbook.close()
+
+
+def _worksheet_rows(workbook, sheet: str | None, limits) -> list[tuple[int, list]]:
     if sheet is None:
         if not workbook.worksheets:
             raise SpreadsheetError("ファイルにシートがありません。")
@@ -391,17 +401,36 @@ def read_xlsx_rows(file, *, sheet: str | None = None) -> list[tuple[int, list]]:
         names = "、".join(f"「{ws.title}」" for ws in workbook.worksheets)
         raise SpreadsheetError(f"シート「{sheet}」が見つかりません。このファイルのシート：{names}")
 
-    rows = []
-    for number, values in enumerate(
-        worksheet.iter_rows(
-            min_row=1, max_row=worksheet.max_row, max_col=worksheet.max_column, values_only=True
-        ),
-        start=1,
-    ):
-        if any(value is not None and value != "" for value in values):
+    # The size the sheet declares (its <dimension>) refuses a huge sheet before any row is read.
+    declared_rows, declared_columns = worksheet.max_row or 0, worksheet.max_column or 0
+    if declared_rows > limits.max_rows:
+        raise SpreadsheetError(too_many_rows_message(limits))
+    if declared_rows * declared_columns > limits.max_cells:
+        raise SpreadsheetError(too_many_cells_message(limits))
+    # The declaration may also be wrong (some programs write "A1"): read every row there is, each
+    # as wide as its last cell, and count while reading.
+    worksheet.reset_dimensions()
+
+    rows, cells, width = [], 0, 0
+    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        if number > limits.max_rows:
+            raise SpreadsheetError(too_many_rows_message(limits))
+        cells += len(values)
+        if cells > limits.max_cells:
+            raise SpreadsheetError(too_many_cells_message(limits))
+        filled = [index for index, value in enumerate(values) if value is not None and value != ""]
+        if filled:
             rows.append((number, list(values)))
+            width = max(width, filled[-1] + 1)
     if not rows:
         raise SpreadsheetError(f"シート「{worksheet.title}」にデータがありません。")
+    # Every row as wide as the last column holding a value; padding may not exceed the cell cap
+    # either (one value in column XFD would otherwise widen every row to 16,384 cells).
+    if len(rows) * width > limits.max_cells:
+        raise SpreadsheetError(too_many_cells_message(limits))
+    for _, values in rows:
+        del values[width:]
+        values.extend([None] * (width - len(values)))
     return rows
 
 
@@ -412,33 +441,40 @@ def read_csv_rows(file) -> list[tuple[int, list[str]]]:
     The row number is the record's position, as Excel shows it when it opens the file; blank
     records are left out.
     """
-    data = _read_bytes(file)
-    if isinstance(data, str):
-        text = data.removeprefix("\ufeff")
+    limits = upload_limits("spreadsheet")
+    if isinstance(file, str | io.TextIOBase):
+        text = (file if isinstance(file, str) else file.read()).removeprefix("\ufeff")
     else:
-        if not data:
-            raise SpreadsheetError("ファイルが空です。")
-        if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")) or b"\x00" in data:
-            raise SpreadsheetError(
-                "CSV ファイルではありません。Excel で「CSV UTF-8（コンマ区切り）」形式で"
-                "保存したファイルを選んでください。"
-            )
-        text = _decode_csv(data)
+        try:
+            check_upload(file, kind="spreadsheet", allowed=("csv",))
+        except ValidationError as error:
+            raise SpreadsheetError(message_of(error)) from error
+        with binary_file(file) as (handle, _size):
+            data = handle.read()
+            handle.seek(0)
+        if isinstance(data, str):
+            text = data.removeprefix("\ufeff")
+        else:
+            text = _decode_csv(data)
+    rows, cells = [], 0
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for number, fields in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if number > limits.max_rows:
+                raise SpreadsheetError(too_many_rows_message(limits))
+            cells += len(fields)
+            if cells > limits.max_cells:
+                raise SpreadsheetError(too_many_cells_message(limits))
+            if any(field != "" for field in fields):
+                rows.append((number, fields))
     except csv.Error as exc:
         raise SpreadsheetError("CSV ファイルの形式が正しくないため読み込めません。") from exc
-    rows = [
-        (number, fields)
-        for number, fields in enumerate(records, start=1)
-        if any(field != "" for field in fields)
-    ]
     if not rows:
         raise SpreadsheetError("ファイルにデータがありません。")
     return rows
 
 
 def _decode_csv(data: bytes) -> str:
+    # Japanese offices save CSV from Excel in CP932 (Shift_JIS); newer Excel offers UTF-8 with BOM.
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return data.decode(encoding)
@@ -447,17 +483,3 @@ def _decode_csv(data: bytes) -> str:
     raise SpreadsheetError(
         "文字コードを判別できませんでした。CSV を UTF-8 または Shift_JIS で保存し直してください。"
     )
-
-
-def _read_bytes(file) -> bytes | str:
-    if isinstance(file, bytes | bytearray | memoryview):
-        return bytes(file)
-    if isinstance(file, str | os.PathLike):
-        with open(file, "rb") as handle:
-            return handle.read()
-    if hasattr(file, "seek"):
-        try:
-            file.seek(0)
-        except (OSError, ValueError):
-            pass  # not seekable: read from where it is
-    return file.read()

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -134,8 +134,18 @@ def inferred_heading_review(request, number):
 
 
 def _safe_next(request, fallback):
+    """Where to go after saving: `next` if it is a path on this site, otherwise `fallback`.
+
+    Only a path starting with a single "/" is taken: a bare word ("abc") would be looked up as a
+    URL name by redirect() and fail, and "//host" or "/\\host" lead off-site. Callers redirect with
+    HttpResponseRedirect, which never treats the value as a URL name."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    ):
         return target
     return fallback
 
@@ -199,11 +209,8 @@ def progress_list(request):
 def progress_edit(request, year, number):
     plan = _current_plan()
     measure = get_object_or_404(Measure.objects.with_listings(), plan=plan, number=number)
-    record = get_object_or_404(
-        MeasureProgress.objects.select_related("updated_by").prefetch_related("departments__parent"),
-        measure=measure,
-        fiscal_year=year,
-    )
+    records = MeasureProgress.objects.select_related("updated_by").prefetch_related("departments__parent")
+    record = get_object_or_404(records, measure=measure, fiscal_year=year)
     if not record.can_be_edited_by(request.user):
         raise PermissionDenied
     previous = (
@@ -241,11 +248,15 @@ def progress_edit(request, year, number):
                     messages.success(request, f"{label}を保存しました（{'・'.join(c.label for c in changes)}）。")
                 else:
                     messages.info(request, f"{label}に変更はありませんでした。")
-                return redirect(next_url)
+                return HttpResponseRedirect(next_url)
         else:
             status = 400
     else:
         form = ProgressForm(instance=record)
+    if form.is_bound:
+        # Validating writes what was typed onto the form's instance: the page's status shows the
+        # record as saved, the form keeps what was typed.
+        record = records.get(pk=record.pk)
     return render(
         request,
         "plan/progress_edit.html",
@@ -394,7 +405,7 @@ def responsibilities(request):
             )
             verb = "修正して確認済みにしました" if changed else "確認済みにしました"
             messages.success(request, f"No.{measure.number} の所管を{verb}。")
-            return redirect(f"{_safe_next(request, reverse('plan:responsibilities'))}#resp-{measure.number}")
+            return HttpResponseRedirect(f"{_safe_next(request, reverse('plan:responsibilities'))}#resp-{measure.number}")
         number = request.POST.get("number", "")
         errors[int(number) if number.isdigit() else None] = " ".join(
             message for field_errors in form.errors.values() for message in field_errors

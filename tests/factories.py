@@ -3,7 +3,9 @@ import factory
 from municipalities.models import Municipality, MunicipalOfficer
 from plan.models import Department, User
 from plan.roles import Role
-from plan.services import user_set_role
+from plan.services import case_permission_grant, user_set_role
+
+OPERATOR_USERNAME = "case-permission-operator"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -37,10 +39,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, role=None, handles_case_records=False, municipality=None, **kwargs):
         user = super()._create(model_class, *args, **kwargs)
-        user_set_role(user=user, role=role, handles_case_records=handles_case_records)
+        user_set_role(user=user, role=role)
         if municipality is not None:
             MunicipalOfficer.objects.create(user=user, municipality=municipality)
+        if handles_case_records:
+            # Through the one path production uses, so a test cannot hand out what no one could.
+            case_permission_grant(user=user, granted_by=operator(), reason="テスト用", via="command")
         return user
+
+
+def operator():
+    """The system operator (an active superuser) that grants the case permission in tests."""
+    user, created = User.objects.get_or_create(
+        username=OPERATOR_USERNAME,
+        defaults={"is_superuser": True, "is_staff": True, "last_name": "運用", "first_name": "担当"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    return user
 
 
 def welfare_division():
@@ -51,4 +68,4 @@ def municipality(name):
     return Municipality.objects.get(name=name)
 
 
-__all__ = ["UserFactory", "Role", "welfare_division", "municipality"]
+__all__ = ["UserFactory", "Role", "operator", "welfare_division", "municipality"]

@@ -92,12 +92,6 @@ EXPECTED = {
         }
         for page in ("list", "create", "edit", "download")
     },
-    # The admin's case review pages follow the case permission too (this plan_admin has none; the
-    # case_handler is not staff, so the admin sends them to its login).
-    **{
-        f"admin:meetings_casereview_{page}": {**{role: LOGIN for role in ROLES}, "plan_admin": NOT_FOUND}
-        for page in ("changelist", "add", "change", "delete", "history")
-    },
     # The merge log is written by the merge only and never edited or deleted.
     "admin:meetings_organizationmerge_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     "admin:meetings_organizationmerge_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
@@ -116,6 +110,11 @@ ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS = {
     "admin:autocomplete": FORBIDDEN,  # refuses a request without its query parameters
     "admin:login": REDIRECT,  # already signed in: on to the admin index
     "admin:view_on_site": NOT_FOUND,  # no model here has a public page of its own
+    # The case permission (issue 8): its grant/revoke page is for system operators (superusers)
+    # only, and its log is written by plan.services only.
+    "admin:plan_user_case_permission": FORBIDDEN,
+    "admin:plan_casepermissionchange_add": FORBIDDEN,
+    "admin:plan_casepermissionchange_delete": FORBIDDEN,
     # Lockout records are written by the login throttle only.
     "admin:axes_accessattempt_add": FORBIDDEN,
     "admin:axes_accessfailurelog_add": FORBIDDEN,

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from meetings.files import MAX_MINUTES_FILE_BYTES
 from meetings.models import Meeting
+from plan.uploads import MB
 from tests.meetings.factories import MeetingFactory, committee_meeting
 from tests.meetings.helpers import meeting_post, text_of
 
@@ -135,10 +135,19 @@ class TestRefusedFiles:
         assert not meeting.minutes_file
         assert not (media_root / "meetings").exists()
 
-    def test_a_file_over_10_mb_is_refused(self, client, plan_admin, meeting, media_root):
+    def test_the_cap_is_30_mb_by_default_and_shown_beside_the_field(self, client, plan_admin, meeting):
         client.force_login(plan_admin)
-        response = upload(client, meeting, "議事録.pdf", PDF + b"0" * MAX_MINUTES_FILE_BYTES)
-        assert error_of(response) == ["ファイルが大きすぎます（上限 10 MB、このファイルは 10.0 MB）。"]
+        page = text_of(client.get(reverse("meetings:meeting_edit", args=[meeting.pk])))
+        assert "PDF・Word（.docx）・Excel（.xlsx）、30 MB まで。" in page
+
+    def test_a_file_over_the_cap_from_settings_is_refused(self, client, plan_admin, meeting, media_root, settings):
+        # The cap follows settings.UPLOAD_LIMITS (a small one here, to keep the test light).
+        settings.UPLOAD_LIMITS = {"attachment": {"max_bytes": 1 * MB}}
+        client.force_login(plan_admin)
+        response = upload(client, meeting, "議事録.pdf", PDF + b"0" * MB)
+        assert error_of(response) == ["ファイルが大きすぎます（上限 1 MB、このファイルは 1.0 MB）。"]
+        meeting.refresh_from_db()
+        assert not meeting.minutes_file
         assert not (media_root / "meetings").exists()
 
     def test_a_new_meeting_with_a_bad_file_is_not_saved(self, client, plan_admin, media_root):
@@ -149,6 +158,66 @@ class TestRefusedFiles:
         )
         assert error_of(response)
         assert not Meeting.objects.exists()
+
+
+@pytest.fixture
+def docx_bomb():
+    from tests.plan.upload_samples import rebuild, zeros
+
+    # 120 MB of zeros in one member: over the attachments' 100 MB per member.
+    return rebuild(office_file("word/document.xml"), add={"word/media/image1.bin": zeros(120 * MB)})
+
+
+class TestBombs:
+    """Four bomb files were once stored as minutes: the upload guard now refuses them."""
+
+    def assert_refused(self, client, meeting, media_root, name, content):
+        response = upload(client, meeting, name, content)
+        assert response.status_code == 200
+        meeting.refresh_from_db()
+        assert not meeting.minutes_file
+        assert not (media_root / "meetings").exists()  # nothing stored
+        [message] = error_of(response)
+        return message
+
+    def test_a_zip_bomb_docx_is_refused_and_not_stored(self, client, plan_admin, meeting, media_root, docx_bomb):
+        client.force_login(plan_admin)
+        assert len(docx_bomb) < 1 * MB
+        message = self.assert_refused(client, meeting, media_root, "議事録.docx", docx_bomb)
+        assert message.startswith("圧縮ファイルの展開後のサイズが大きすぎます（上限 200 MB）")
+
+    def test_a_high_ratio_xlsx_is_refused(self, client, plan_admin, meeting, media_root):
+        from tests.plan.upload_samples import high_ratio_xlsx
+
+        client.force_login(plan_admin)
+        message = self.assert_refused(client, meeting, media_root, "出席者名簿.xlsx", high_ratio_xlsx())
+        assert "圧縮率が上限の 100 倍を超えています" in message
+
+    def test_an_entity_bomb_is_refused(self, client, plan_admin, meeting, media_root):
+        from tests.plan.upload_samples import entity_bomb_xlsx
+
+        client.force_login(plan_admin)
+        message = self.assert_refused(client, meeting, media_root, "出席者名簿.xlsx", entity_bomb_xlsx())
+        assert "DOCTYPE" in message
+
+    def test_an_entity_declaration_in_a_word_document_is_refused(self, client, plan_admin, meeting, media_root):
+        from tests.plan.upload_samples import BILLION_LAUGHS_DOCTYPE, rebuild
+
+        client.force_login(plan_admin)
+        content = rebuild(
+            office_file("word/document.xml"),
+            replace={"word/document.xml": (BILLION_LAUGHS_DOCTYPE + "<document>&lol9;</document>").encode()},
+        )
+        message = self.assert_refused(client, meeting, media_root, "議事録.docx", content)
+        assert "DOCTYPE" in message
+
+    def test_an_archive_of_many_members_is_refused(self, client, plan_admin, meeting, media_root):
+        client.force_login(plan_admin)
+        members = [f"word/media/image{n}.png" for n in range(2001)]
+        message = self.assert_refused(
+            client, meeting, media_root, "議事録.docx", office_file("word/document.xml", *members)
+        )
+        assert message == "圧縮ファイルの中のファイルが多すぎます（上限 2,000 個）。"
 
 
 class TestServingFiles:

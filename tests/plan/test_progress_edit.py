@@ -128,6 +128,49 @@ class TestBadInput:
         assert record(86).issues == ""
 
 
+def status_shown(response):
+    """The page's 状態 line: the record as saved, beside the form."""
+    return re.search(r"<dt>状態</dt><dd>(.*?)</dd>", response.content.decode(), re.S).group(1)
+
+
+def checked_assessment(response):
+    return re.search(r'<input type="radio" name="assessment" value="(\w+)"[^>]*checked', response.content.decode()).group(1)
+
+
+class TestStatusAfterAFailedSave:
+    """A refused save shows the record as it is saved; only the form keeps what was typed."""
+
+    def test_a_form_with_errors_shows_the_saved_status_not_the_typed_one(self, client, bureau_staff, year_2025):
+        progress_update(progress=record(86), expected_version=1, values=GOOD, user=bureau_staff)
+        client.force_login(bureau_staff)
+        response = post_edit(client, 86, 2, assessment="delayed", direction="revise", achievements="")
+        assert response.status_code == 400
+        status = status_shown(response)
+        assert "badge-on_track" in status and "順調" in status
+        assert "badge-delayed" not in status and "遅れ" not in status
+        assert "版 2" in status
+        assert checked_assessment(response) == "delayed"  # what was typed stays in the form
+        assert record(86).assessment == "on_track"
+
+    def test_an_unassessed_record_stays_unassessed_on_the_page(self, client, bureau_staff, year_2025):
+        client.force_login(bureau_staff)
+        response = post_edit(client, 86, 1, assessment="completed", direction="", achievements="完了した")
+        assert response.status_code == 400
+        status = status_shown(response)
+        assert "未評価" in status and "badge-completed" not in status
+        assert checked_assessment(response) == "completed"
+
+    def test_a_conflict_shows_the_other_persons_saved_status(self, client, bureau_staff, plan_admin, year_2025):
+        progress_update(progress=record(86), expected_version=1, values=GOOD, user=plan_admin)
+        client.force_login(bureau_staff)
+        response = post_edit(client, 86, 1, assessment="delayed", direction="revise", achievements="二人目の実績")
+        assert response.status_code == 409
+        status = status_shown(response)
+        assert "badge-on_track" in status and "badge-delayed" not in status
+        assert str(plan_admin) in status and "版 2" in status
+        assert checked_assessment(response) == "delayed"
+
+
 class TestNoLostUpdate:
     def test_the_second_save_is_refused_and_the_first_survives(self, client, bureau_staff, plan_admin, year_2025):
         from django.test import Client

@@ -258,8 +258,9 @@ class TestBadFiles:
         self.assert_refused(
             client, SimpleUploadedFile("進捗.xlsx", "No.,実績\n1,x\n".encode()), "Excel ファイル（.xlsx）として読み込めませんでした。"
         )
+        # Judged by the content, not the name: a CSV is refused whatever it is called.
         self.assert_refused(
-            client, SimpleUploadedFile("進捗.csv", b"No.,x\n"), "Excel ブック（.xlsx）を選んでください。"
+            client, SimpleUploadedFile("進捗.csv", b"No.,x\n"), "ファイルの内容はテキスト（CSV など）です。"
         )
 
     def test_a_year_that_has_not_been_started(self, client, plan_admin, year_2025):

@@ -3,11 +3,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from municipalities.models import Municipality, MunicipalOfficer
-from plan.models import Department, User
-from plan.roles import Role
-from plan.services import user_set_role
+from plan.models import CasePermissionChange, Department, User
+from plan.roles import Role, holds_case_permission
+from plan.services import case_permission_grant, user_set_role
 
 DEMO_PASSWORD = "demo-pass-2024"
+
+# The system operator who grants the case permission (a superuser; only operators may grant it).
+DEMO_OPERATOR = ("operator", "システム", "運用者")
 
 # username, last name, first name, role, case permission, department (bureau, division) or municipality name
 DEMO_USERS = [
@@ -27,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, verbosity=1, **options):
         if settings.IS_PRODUCTION:
             raise CommandError("本番環境（DJANGO_ENV=production）ではデモ用アカウントを作成できません。")
+        operator = self.demo_operator(verbosity)
         for username, last_name, first_name, role, handles_cases, place in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -35,10 +39,15 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            user_set_role(user=user, role=role, handles_case_records=handles_cases)
+            user_set_role(user=user, role=role)
             if role == Role.BUREAU_STAFF:
                 bureau, division = place
                 user.departments.set([Department.objects.get(parent__name=bureau, name=division)])
+            if handles_cases and not holds_case_permission(user):
+                # Through the one path there is, as an operator would (and logged like it).
+                case_permission_grant(
+                    user=user, granted_by=operator, reason="デモ用", via=CasePermissionChange.Via.COMMAND
+                )
             if role == Role.MUNICIPAL_OFFICER:
                 MunicipalOfficer.objects.update_or_create(
                     user=user, defaults={"municipality": Municipality.objects.get(name=place)}
@@ -47,3 +56,18 @@ class Command(BaseCommand):
                 self.stdout.write(f"{'作成' if created else '既存'}: {username}（{role.label}）")
         if verbosity:
             self.stdout.write(f"パスワードはすべて {DEMO_PASSWORD} です。")
+
+    def demo_operator(self, verbosity):
+        username, last_name, first_name = DEMO_OPERATOR
+        operator, created = User.objects.get_or_create(
+            username=username,
+            defaults={"last_name": last_name, "first_name": first_name, "email": f"{username}@example.jp"},
+        )
+        if created:
+            operator.set_password(DEMO_PASSWORD)
+        if created or not (operator.is_superuser and operator.is_staff and operator.is_active):
+            operator.is_superuser = operator.is_staff = operator.is_active = True
+            operator.save()
+        if verbosity:
+            self.stdout.write(f"{'作成' if created else '既存'}: {username}（システム運用者・スーパーユーザー）")
+        return operator
