@@ -1,11 +1,22 @@
+"""The meetings app's admin, for the secretariat (and system operators).
+
+Every write here goes through meetings.services, the same functions the app's pages call
+(`ServiceAdmin`); who sees what is asked of meetings.access; free text is masked for a reader who
+may not see providers' names (meetings.provider_names).
+"""
+
+from dataclasses import dataclass, field
+
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminFileWidget
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from meetings import access
+from meetings import access, services
 from meetings.forms import OrganizationForm
 from meetings.models import (
     AgendaItem,
@@ -20,15 +31,90 @@ from meetings.models import (
 )
 from meetings.provider_names import (
     admin_search_words,
-    changed_texts,
-    is_hidden_organization,
     mask_provider_names,
     mask_provider_names_in_html,
     show_masked,
     text_matches,
+    typed_texts,
     warn_about_provider_names,
 )
+from meetings.services import ItemChange
 from plan.admin import ReadOnlyAdmin
+
+# --- writes: through meetings.services ---------------------------------------------------------------
+
+
+@dataclass
+class InlineRows:
+    """The rows of one inline as the admin's formset checked them: those added or changed (with
+    their measures, for agenda items and follow-ups) and those ticked for deletion."""
+
+    kept: list[ItemChange] = field(default_factory=list)
+    removed: list = field(default_factory=list)
+
+    @property
+    def instances(self) -> list:
+        return [row.instance for row in self.kept]
+
+
+def _inline_rows(formset) -> InlineRows:
+    # save(commit=False) saves nothing: it lists the new, changed and deleted rows, which the
+    # admin's log message reads too.
+    formset.save(commit=False)
+    return InlineRows(
+        kept=[
+            ItemChange(instance=form.instance, measures=form.cleaned_data.get("measures"))
+            for form in formset.saved_forms
+        ],
+        removed=list(formset.deleted_objects),
+    )
+
+
+def _m2m_value(form, name):
+    """The form's value for a many-to-many field, or None when the form has no such field (read
+    only): the service then leaves the relation as it is."""
+    return form.cleaned_data.get(name) if name in form.cleaned_data else None
+
+
+def _file_change(form, name) -> tuple[UploadedFile | None, bool]:
+    """(the file uploaded, whether the file was cleared) for a file field of the admin's form."""
+    if name not in form.changed_data:
+        return None, False
+    value = form.cleaned_data.get(name)
+    if isinstance(value, UploadedFile):
+        return value, False
+    return None, value is False
+
+
+class ServiceAdmin:
+    """The admin's writes go through meetings.services, as the app's pages do. The admin checks the
+    form and its inline rows as usual (the models' `clean()` included); then one service call saves
+    the record with its rows, in `save_related`, once the rows are known (`save_model` saves
+    nothing by itself). Deletions, one record or a selection, go through the services too.
+
+    Subclasses say which service: `save_with_services` and `delete_with_services`."""
+
+    def save_model(self, request, obj, form, change):
+        """Saved with its related rows in `save_related`."""
+
+    def save_related(self, request, form, formsets, change):
+        rows = {formset.model: _inline_rows(formset) for formset in formsets}
+        self.save_with_services(request, form, rows, change)
+
+    def delete_model(self, request, obj):
+        self.delete_with_services(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_with_services(request, obj)
+
+    def save_with_services(self, request, form, rows: dict, change: bool) -> None:
+        raise NotImplementedError
+
+    def delete_with_services(self, request, obj) -> None:
+        raise NotImplementedError
+
 
 # --- free text: providers' names masked for whoever may not see them ----------------------------------
 #
@@ -155,14 +241,7 @@ class MaskedTextAdmin(ProviderTextAdminMixin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        texts = changed_texts(form, self.masked_fields)
-        inline_fields = {inline.model: getattr(inline, "masked_fields", ()) for inline in self.inlines}
-        for formset in formsets:
-            fields = inline_fields.get(formset.model, ())
-            for inline_form in formset.forms:
-                if inline_form.has_changed() and inline_form not in formset.deleted_forms:
-                    texts += changed_texts(inline_form, fields)
-        warn_about_provider_names(request, texts)
+        warn_about_provider_names(request, typed_texts(form, formsets))
         if self.hides_names(request):
             show_masked(form.instance, request.user)  # the admin's message and log print it
 
@@ -235,7 +314,7 @@ class CommitteeMemberInline(MaskedTextInline, admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(MaskedTextAdmin, admin.ModelAdmin):
+class BodyAdmin(MaskedTextAdmin, ServiceAdmin, admin.ModelAdmin):
     masked_fields = Body.FREE_TEXT_FIELDS
     list_display = ["short_name", "kind", "also_serves_as"]
     list_select_related = []
@@ -248,24 +327,54 @@ class BodyAdmin(MaskedTextAdmin, admin.ModelAdmin):
             return [CommitteeMemberInline]
         return [TierInline]
 
+    def save_with_services(self, request, form, rows, change):
+        tiers, members = rows.get(Tier, InlineRows()), rows.get(CommitteeMember, InlineRows())
+        arguments = {
+            "body": form.instance,
+            "tiers": tiers.instances,
+            "members": members.instances,
+            "user": request.user,
+        }
+        if change:
+            services.body_update(**arguments, removed=tiers.removed + members.removed)
+        else:
+            services.body_create(**arguments)
+
+    def delete_with_services(self, request, obj):
+        services.body_delete(body=obj, user=request.user)
+
 
 @admin.register(Tier)
-class TierAdmin(MaskedTextAdmin, admin.ModelAdmin):
+class TierAdmin(MaskedTextAdmin, ServiceAdmin, admin.ModelAdmin):
     masked_fields = Tier.FREE_TEXT_FIELDS
     list_display = ["__str__", "body"]
     list_select_related = ["body"]
     list_filter = ["body"]
     search_fields = ["name", "tmg_name"]
 
+    def save_with_services(self, request, form, rows, change):
+        service = services.tier_update if change else services.tier_create
+        service(tier=form.instance, user=request.user)
+
+    def delete_with_services(self, request, obj):
+        services.tier_delete(tier=obj, user=request.user)
+
 
 @admin.register(CommitteeMember)
-class CommitteeMemberAdmin(MaskedTextAdmin, admin.ModelAdmin):
+class CommitteeMemberAdmin(MaskedTextAdmin, ServiceAdmin, admin.ModelAdmin):
     masked_fields = CommitteeMember.FREE_TEXT_FIELDS
     list_display = ["name", "affiliation", "title", "term_start", "term_end", "body"]
     list_select_related = ["body"]
     list_filter = ["body", "term_end"]
     search_fields = ["name", "affiliation"]
     fields = ["body", "position", "name", "affiliation", "title", "term_start", "term_end"]
+
+    def save_with_services(self, request, form, rows, change):
+        service = services.committee_member_update if change else services.committee_member_create
+        service(member=form.instance, user=request.user)
+
+    def delete_with_services(self, request, obj):
+        services.committee_member_delete(member=obj, user=request.user)
 
 
 # --- organisations: names of temporary-protection providers are masked for whoever may not see them
@@ -291,7 +400,7 @@ class MaskedOrganizationsMixin:
 
 
 def _mask_choices(formfield, request):
-    formfield.queryset = Organization.objects.with_names_for(request.user).order_by("name_hidden", "name")
+    formfield.queryset = access.organizations_named_for(request.user).order_by("name_hidden", "name")
     formfield.label_from_instance = lambda org: org.shown_name
 
 
@@ -303,7 +412,7 @@ class OrganizationRoleInline(MaskedTextInline, admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(MaskedTextAdmin, SimpleHistoryAdmin):
+class OrganizationAdmin(MaskedTextAdmin, ServiceAdmin, SimpleHistoryAdmin):
     form = OrganizationForm
     masked_fields = Organization.FREE_TEXT_FIELDS
     list_display = ["display_name", "kind", "role_list", "meeting_count"]
@@ -315,7 +424,7 @@ class OrganizationAdmin(MaskedTextAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return (
-            Organization.objects.with_names_for(request.user)
+            access.organizations_named_for(request.user)
             .annotate(meeting_count=Count("meetings_attended", distinct=True))
             .prefetch_related("roles")
             .order_by("name_hidden", "name")
@@ -323,41 +432,61 @@ class OrganizationAdmin(MaskedTextAdmin, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         if search_term:
-            # A masked row matching a typed name would confirm that the name is a provider's.
-            queryset = queryset.filter(name_hidden=False)
+            queryset = access.organizations_findable_by(request.user, queryset)
         return super().get_search_results(request, queryset, search_term)
 
     def has_view_permission(self, request, obj=None):
-        if obj is not None and not self._name_visible(request, obj):
+        if obj is not None and not access.can_open_organization(request.user, obj):
             return False
         return super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and not self._name_visible(request, obj):
+        if obj is not None and not access.can_open_organization(request.user, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and not self._name_visible(request, obj):
+        if obj is not None and not access.can_open_organization(request.user, obj):
             return False
         return super().has_delete_permission(request, obj)
 
-    @staticmethod
-    def _name_visible(request, obj):
-        # Also a deleted record that was a provider, or was merged into one: the history of a
-        # merged-away record is reached by its ID and would show its names and the merge.
-        if access.can_see_provider_names(request.user):
-            return True
-        return not obj.is_provider and not is_hidden_organization(obj.pk, request.user)
+    def save_with_services(self, request, form, rows, change):
+        organization, roles = form.instance, rows.get(OrganizationRole, InlineRows())
+        if change:
+            services.organization_update(
+                organization=organization,
+                roles=roles.instances,
+                removed_roles=roles.removed,
+                user=request.user,
+            )
+        else:
+            services.organization_create(organization=organization, roles=roles.instances, user=request.user)
+        # The admin's message and log print the record: as this user may read it now (its roles
+        # may have changed with this save).
+        organization.__dict__.pop("is_confidential", None)
+        organization.shown_name = access.organization_name_for(request.user, organization)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The admin's message and log print the record: as this user may see it.
-        form.instance.shown_name = form.instance.name_for(request.user)
+    def delete_with_services(self, request, obj):
+        services.organization_delete(organization=obj, user=request.user)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # Each version is printed as this reader may read the record, the record's provider flag
+        # read once, rather than masked as for an unknown reader at a query per row.
+        record, page = context.get("object"), context.get("page_obj")
+        if record is not None and page is not None:
+            is_provider = record.is_provider
+            for version in page.object_list:
+                organization = version.history_object
+                organization.is_confidential = is_provider
+                # A plain attribute hides the descriptor that would build the stored object again.
+                version.history_object = access.organization_name_for(request.user, organization)
+        return super().render_history_view(request, template, context, **kwargs)
 
     @admin.display(description="名称", ordering="name")
     def display_name(self, organization):
-        return organization.shown_name
+        # str(): the name as this reader may read it (`shown_name`), with any provider's name inside
+        # it masked too for a reader who may not see them (set on each row by MaskedTextAdmin).
+        return str(organization)
 
     @admin.display(description="役割")
     def role_list(self, organization):
@@ -434,7 +563,7 @@ class MinutesFileWidget(AdminFileWidget):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(MaskedTextAdmin, MaskedOrganizationsMixin, SimpleHistoryAdmin):
+class MeetingAdmin(MaskedTextAdmin, MaskedOrganizationsMixin, ServiceAdmin, SimpleHistoryAdmin):
     organization_fields = ("attending_organizations",)
     masked_fields = Meeting.FREE_TEXT_FIELDS
     list_display = ["date", "title", "body", "tier", "status", "openness"]
@@ -477,16 +606,33 @@ class MeetingAdmin(MaskedTextAdmin, MaskedOrganizationsMixin, SimpleHistoryAdmin
             form.base_fields["minutes_file"].widget = widget
         return form
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        if "minutes_file" in form.changed_data:
-            obj.minutes_file_name = obj.minutes_file.name.rsplit("/", 1)[-1] if obj.minutes_file else ""
-        super().save_model(request, obj, form, change)
+    def save_with_services(self, request, form, rows, change):
+        agenda, follow_ups = rows.get(AgendaItem, InlineRows()), rows.get(FollowUp, InlineRows())
+        upload, cleared = _file_change(form, "minutes_file")
+        organizations = _m2m_value(form, "attending_organizations")
+        arguments = {
+            "meeting": form.instance,
+            "agenda_items": agenda.kept,
+            "follow_ups": follow_ups.kept,
+            "minutes_upload": upload,
+            "user": request.user,
+        }
+        if change:
+            services.meeting_update(
+                **arguments,
+                organizations=organizations,
+                removed=agenda.removed + follow_ups.removed,
+                remove_minutes_file=cleared,
+            )
+        else:
+            services.meeting_create(**arguments, organizations=organizations or ())
+
+    def delete_with_services(self, request, obj):
+        services.meeting_delete(meeting=obj, user=request.user)
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(MaskedTextAdmin, admin.ModelAdmin):
+class FollowUpAdmin(MaskedTextAdmin, ServiceAdmin, admin.ModelAdmin):
     masked_fields = (*FollowUp.FREE_TEXT_FIELDS, "meeting")  # the meeting prints its title
     list_display = ["description", "owner", "due_date", "done", "meeting"]
     list_select_related = ["meeting"]
@@ -495,9 +641,14 @@ class FollowUpAdmin(MaskedTextAdmin, admin.ModelAdmin):
     autocomplete_fields = ["measures"]
     raw_id_fields = ["meeting"]
 
+    def save_with_services(self, request, form, rows, change):
+        service = services.follow_up_update if change else services.follow_up_create
+        service(follow_up=form.instance, measures=_m2m_value(form, "measures"), user=request.user)
+
+    def delete_with_services(self, request, obj):
+        services.follow_up_delete(follow_up=obj, user=request.user)
+
 
 # Case reviews have no admin: the case permission is held only by bureau staff (the center),
 # who never open the admin; they record reviews on /meetings/case-reviews/, and everyone else must
 # not reach the records by any path.
-
-

@@ -4,6 +4,7 @@ import unicodedata
 from django import forms
 from django.forms import inlineformset_factory
 
+from meetings import access
 from meetings.files import minutes_file_help_text, validate_minutes_file
 from meetings.models import (
     AgendaItem,
@@ -30,8 +31,8 @@ class OrganizationChoiceField(RecordsChoiceField):
     """Organisations, each labelled with the name the user may see."""
 
     def label_from_instance(self, obj):
-        name = getattr(obj, "shown_name", None) or obj.name
-        return f"{name}（{obj.get_kind_display()}）"
+        # str(): the name as meetings.access named it for the user (masked if loaded otherwise).
+        return f"{obj}（{obj.get_kind_display()}）"
 
 
 class MeasureNumbersField(forms.CharField):
@@ -123,7 +124,7 @@ class MeetingForm(forms.ModelForm):
         self.fields["tier"].queryset = Tier.objects.for_meetings().select_related("body")
         self.fields["tier"].empty_label = "（推進委員会のときは選ばない）"
         self.fields["tier"].label_from_instance = lambda tier: f"{tier.body.short_name}：{tier}"
-        self.fields["attending_organizations"].queryset = Organization.objects.visible_to(user).order_by(
+        self.fields["attending_organizations"].queryset = access.organizations_visible_to(user).order_by(
             "kind", "name"
         )
         if not (self.instance.pk and self.instance.minutes_file):
@@ -208,29 +209,35 @@ class MeetingEditor:
         )
 
     def changes(self) -> dict:
-        """Arguments for meetings.services.meeting_save."""
-        return {
+        """Arguments for meetings.services.meeting_create, or meeting_update for a meeting
+        already recorded."""
+        changes = {
             "meeting": self.form.instance,
             "organizations": self.form.cleaned_data["attending_organizations"],
-            "agenda_items": self._items(self.agenda),
+            "agenda_items": self._items(self.agenda, numbered=True),
             "follow_ups": self._items(self.follow_ups),
-            "removed": [
+            "minutes_upload": self.form.cleaned_data.get("minutes_upload"),
+        }
+        if self.form.instance.pk is not None:
+            changes["removed"] = [
                 form.instance
                 for form in self.agenda.deleted_forms + self.follow_ups.deleted_forms
                 if form.instance.pk
-            ],
-            "minutes_upload": self.form.cleaned_data.get("minutes_upload"),
-            "remove_minutes_file": self.form.cleaned_data.get("remove_minutes_file", False),
-        }
+            ]
+            changes["remove_minutes_file"] = self.form.cleaned_data.get("remove_minutes_file", False)
+        return changes
 
     @staticmethod
-    def _items(formset) -> list[ItemChange]:
+    def _items(formset, *, numbered=False) -> list[ItemChange]:
+        """The rows kept, in the page's order (which numbers the agenda)."""
         items = []
         for form in formset.forms:
             if not form.has_changed() and form.instance.pk is None:
                 continue
             if form in formset.deleted_forms:
                 continue
+            if numbered:
+                form.instance.position = len(items) + 1
             items.append(
                 ItemChange(instance=form.instance, measures=form.cleaned_data.get("measure_numbers") or [])
             )
@@ -375,11 +382,13 @@ class OrganizationMergeForm(forms.Form):
         error_messages={"required": "確認欄にチェックしてください。"},
     )
 
-    def __init__(self, *args, keep: Organization, **kwargs):
+    def __init__(self, *args, keep: Organization, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["remove"].queryset = Organization.objects.exclude(pk=keep.pk).order_by("name")
+        self.fields["remove"].queryset = (
+            access.organizations_visible_to(user).exclude(pk=keep.pk).order_by("name_hidden", "name")
+        )
         self.fields["remove"].label_from_instance = lambda org: (
-            f"{org.name}（{org.get_kind_display()}、ID {org.pk}）"
+            f"{org.shown_name}（{org.get_kind_display()}、ID {org.pk}）"
         )
 
 
@@ -418,7 +427,7 @@ class CaseReviewForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        organizations = Organization.objects.visible_to(user).order_by("kind", "name")
+        organizations = access.organizations_visible_to(user).order_by("kind", "name")
         self.fields["organizations"].queryset = organizations
         self.fields["supported_before"].queryset = organizations.filter(kind=Organization.Kind.PRIVATE)
         self.fields["absence_reason"].choices = [
@@ -451,10 +460,3 @@ class CaseReviewForm(forms.ModelForm):
                 "以前から支援していた団体は、参加した関係機関・団体にもチェックしてください。",
             )
         return cleaned
-
-    def _post_clean(self):
-        if self.cleaned_data.get("woman_attended") is True:
-            # She took part: a reason left over from an earlier answer is dropped, not refused.
-            self.cleaned_data["absence_reason"] = ""
-            self.cleaned_data["absence_note"] = ""
-        super()._post_clean()

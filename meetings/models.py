@@ -1,7 +1,7 @@
 """Meeting bodies and their tiers, meetings, the organisation registry, and case review records.
 
-Access is decided in meetings.access; the querysets here apply it (`visible_to(user)`), and every
-view, download, template tag and admin page reads through them.
+Who may see what is decided in meetings.access (which scopes these models' querysets to a user);
+writes go through meetings.services. The models keep the field rules (`clean()`, constraints).
 """
 
 import datetime
@@ -12,12 +12,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from meetings import access
 from meetings.files import validate_minutes_file
 from meetings.names import clean_organization_name, names_are_similar
 from plan.fiscal_year import FiscalYear
@@ -167,30 +166,6 @@ class OrganizationQuerySet(models.QuerySet):
         )
         return self.annotate(is_confidential=Exists(provider_roles))
 
-    def visible_to(self, user):
-        """Every organisation for every role, each named as `with_names_for` says."""
-        queryset = self.with_names_for(user)
-        return queryset if access.can_see_meetings(user) else queryset.none()
-
-    def with_names_for(self, user):
-        """Each organisation with `shown_name` (its name, or a mask for users who may not see it)
-        and `name_hidden`. Templates and the admin show `shown_name`, never `name`.
-
-        Masked rows are to be sorted last (order by `name_hidden` first), so that their place in an
-        alphabetical list gives nothing away.
-        """
-        queryset = self.with_confidentiality()
-        if access.can_see_provider_names(user):
-            return queryset.annotate(name_hidden=Value(False), shown_name=models.F("name"))
-        return queryset.annotate(
-            name_hidden=models.F("is_confidential"),
-            shown_name=Case(
-                When(is_confidential=True, then=Value(access.HIDDEN_PROVIDER_NAME)),
-                default=models.F("name"),
-                output_field=models.CharField(),
-            ),
-        )
-
     def with_role_on(self, role, day: datetime.date):
         """Organisations holding `role` on `day` (indicators ② and ④ count these at a year's end)."""
         return self.filter(
@@ -234,16 +209,14 @@ class Organization(models.Model):
         ordering = ["name", "id"]
 
     def __str__(self):
-        # Loaded through `with_names_for`/`visible_to`, an organisation prints as its reader may see
-        # it. Loaded otherwise, the reader is unknown (logs, the admin's history and related-record
-        # lists), so a provider prints masked: str() never decides who may see a name
-        # (meetings.access.can_see_provider_names does; `name_for(user)` applies it).
-        shown = getattr(self, "shown_name", None)
-        if shown:
-            return shown
-        if self.pk is not None and self.is_provider:
-            return access.HIDDEN_PROVIDER_NAME
-        return self.name
+        # str() cannot know who reads, so it does not decide: meetings.access does — the name as
+        # read by whoever the record was loaded for, or, the reader unknown (logs, the admin's lists
+        # of related records), masked for a provider. `shown_str`: masked for one reader
+        # (meetings.provider_names.show_masked).
+        # (Imported here: meetings.access scopes this module's querysets, so it imports this module.)
+        from meetings.access import organization_printed_name
+
+        return self.__dict__.get("shown_str") or organization_printed_name(self)
 
     def get_absolute_url(self):
         return reverse("meetings:organization_detail", args=[self.pk])
@@ -256,16 +229,17 @@ class Organization(models.Model):
 
     @property
     def is_provider(self):
-        """Without the queryset's annotation, asks the database."""
+        """Is, or was, a temporary-protection provider. From the queryset's annotation
+        (`with_confidentiality`) or the prefetched roles when loaded with either, so that a list
+        costs no query per row; otherwise asks the database."""
         if hasattr(self, "is_confidential"):
             return self.is_confidential
+        if self.pk is None:
+            return False
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("roles")
+        if prefetched is not None:
+            return any(role.role == OrganizationRole.Kind.TEMPORARY_PROTECTION for role in prefetched)
         return self.roles.filter(role=OrganizationRole.Kind.TEMPORARY_PROTECTION).exists()
-
-    def name_for(self, user) -> str:
-        # The reader first: for those who may see names, no query about the roles.
-        if not access.can_see_provider_names(user) and self.is_provider:
-            return access.HIDDEN_PROVIDER_NAME
-        return self.name
 
 
 class OrganizationRoleQuerySet(models.QuerySet):
@@ -376,19 +350,6 @@ class OrganizationMerge(models.Model):
 
 
 class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The meetings a user may see listed and open: all of them for every role."""
-        if not access.can_see_meetings(user):
-            return self.none()
-        return self
-
-    def content_visible_to(self, user):
-        """Meetings whose minutes, decisions and follow-ups the user may read."""
-        queryset = self.visible_to(user)
-        if access.can_read_closed_content(user):
-            return queryset
-        return queryset.filter(openness=Meeting.Openness.OPEN)
-
     def in_fiscal_year(self, fiscal_year: FiscalYear):
         return self.filter(date__range=(fiscal_year.start, fiscal_year.end))
 
@@ -566,9 +527,6 @@ class Meeting(models.Model):
     def body_label(self):
         return f"{self.body.short_name} {self.tier.name}" if self.tier_id else self.body.short_name
 
-    def content_visible_to(self, user) -> bool:
-        return self.is_open or access.can_read_closed_content(user)
-
 
 class AgendaItem(models.Model):
     # Typed by hand, so a provider's name may be in them: masked for readers who may not see it
@@ -643,12 +601,7 @@ class FollowUp(models.Model):
 
 
 class CaseReviewQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The records themselves: only for holders of the case permission. Everyone else gets
-        counts, through the methods below, never rows."""
-        if not access.can_see_case_records(user):
-            return self.none()
-        return self
+    """Who may read the rows and who only the counts: meetings.access."""
 
     def in_fiscal_year(self, fiscal_year: FiscalYear):
         return self.filter(date__range=(fiscal_year.start, fiscal_year.end))
@@ -743,12 +696,12 @@ class CaseReview(models.Model):
 
     def clean(self):
         super().clean()
-        if self.woman_attended is False and not self.absence_reason:
+        if self.woman_attended:
+            # She took part: a reason left over from an earlier answer is dropped, not refused.
+            self.absence_reason = ""
+            self.absence_note = ""
+        elif self.woman_attended is False and not self.absence_reason:
             raise ValidationError({"absence_reason": "本人が参加しなかった理由を選んでください。"})
-        if self.woman_attended and (self.absence_reason or self.absence_note):
-            raise ValidationError(
-                {"absence_reason": "本人が参加した場合は、参加しなかった理由を空欄にしてください。"}
-            )
         if self.date and self.date > timezone.localdate():
             raise ValidationError({"date": "開催した会議だけを記録してください（開催日が未来の日付です）。"})
 

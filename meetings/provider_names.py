@@ -2,9 +2,10 @@
 not see them, finding them in what someone has just typed, and searching text without them.
 
 Who may see the names is decided by `meetings.access.can_see_provider_names` alone. The structured
-fields (an organisation's own name) are masked by `Organization.objects.with_names_for(user)`; this
-module does the same for everything typed by hand: meeting titles, places, minutes and decisions,
-agenda items, follow-ups, notes — on pages, in downloads, in search and in the admin.
+fields (an organisation's own name) are masked by `meetings.access.organizations_named_for(user)`
+and `organization_name_for(user, organization)`; this module does the same for everything typed by
+hand: meeting titles, places, minutes and decisions, agenda items, follow-ups, notes — on pages, in
+downloads, in search and in the admin.
 
 The names are read once per request: `for_reader(user)` keeps them on the user object, which is
 the request's own (as plan.roles does with the user's groups).
@@ -14,6 +15,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
@@ -198,6 +200,29 @@ def changed_texts(form, fields) -> list[str]:
         for name in fields
         if name in form.changed_data and isinstance(form.cleaned_data.get(name), str)
     ]
+
+
+def typed_texts(form, formsets=()) -> list[str]:
+    """What the user typed into free text on one save, for `warn_about_provider_names`: the free
+    text (each model's FREE_TEXT_FIELDS) that the form and the rows kept in its formsets changed,
+    and the names of the files uploaded (a file's name is shown on the meeting's page). The app's
+    pages and the admin both ask this."""
+    texts = _typed_in(form)
+    for formset in formsets:
+        for row in formset.forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                texts += _typed_in(row)
+    return texts
+
+
+def _typed_in(form) -> list[str]:
+    texts = changed_texts(form, getattr(form._meta.model, "FREE_TEXT_FIELDS", ()))
+    texts += [
+        value.name
+        for name, value in form.cleaned_data.items()
+        if name in form.changed_data and isinstance(value, UploadedFile)
+    ]
+    return texts
 
 
 def show_masked(obj, user):

@@ -1,13 +1,15 @@
 """Counts of meetings per body and tier per fiscal year: one table for the page and the download.
 
-Case reviews are counted from their own records for everyone; the counts are all that leaves the
-case permission's boundary. Free text in a download goes through meetings.provider_names, as on the
+Each report reads what its user may read, through meetings.access, as the pages do. Case reviews
+are counted from their own records for everyone; the counts are all that leaves the case
+permission's boundary. Free text in a download goes through meetings.provider_names, as on the
 pages.
 """
 
 from dataclasses import dataclass, field
 
-from meetings.models import Body, CaseReview, Meeting
+from meetings import access
+from meetings.models import Body
 from meetings.provider_names import mask_provider_names
 from plan.fiscal_year import FiscalYear
 from plan.spreadsheets import Sheet
@@ -29,14 +31,13 @@ class CountRow:
         return [self.counts.get(fy.year, (0, 0)) for fy in fiscal_years]
 
 
-def meeting_count_rows(fiscal_years: list[FiscalYear], *, meetings=None) -> list[CountRow]:
+def meeting_count_rows(fiscal_years: list[FiscalYear], *, user) -> list[CountRow]:
     """Rows in the bodies' and tiers' order; three queries whatever the number of meetings."""
-    meetings = meetings if meetings is not None else Meeting.objects.all()
     counted = {
         (body_id, tier_id): counts
-        for body_id, tier_id, counts in meetings.counts_by_fiscal_year(fiscal_years)
+        for body_id, tier_id, counts in access.meetings_visible_to(user).counts_by_fiscal_year(fiscal_years)
     }
-    case_counts = CaseReview.objects.counts_by_fiscal_year(fiscal_years)
+    case_counts = access.case_reviews_counted_for(user).counts_by_fiscal_year(fiscal_years)
     rows = []
     for body in Body.objects.prefetch_related("tiers"):
         tiers = list(body.tiers.all()) if body.has_tiers else []
@@ -76,8 +77,8 @@ def meeting_count_rows(fiscal_years: list[FiscalYear], *, meetings=None) -> list
     return rows
 
 
-def meeting_counts_sheet(fiscal_years: list[FiscalYear]) -> Sheet:
-    rows = meeting_count_rows(fiscal_years)
+def meeting_counts_sheet(fiscal_years: list[FiscalYear], *, user) -> Sheet:
+    rows = meeting_count_rows(fiscal_years, user=user)
     return Sheet(
         title="会議の開催回数",
         headers=[
@@ -118,9 +119,11 @@ def case_review_sheet(case_reviews, *, title: str, user) -> Sheet:
                 "参加" if review.woman_attended else "不参加",
                 review.get_absence_reason_display(),
                 mask_provider_names(review.absence_note, user),
-                "、".join(row.organization.name_for(user) for row in review.participants.all()),
                 "、".join(
-                    row.organization.name_for(user)
+                    access.organization_name_for(user, row.organization) for row in review.participants.all()
+                ),
+                "、".join(
+                    access.organization_name_for(user, row.organization)
                     for row in review.participants.all()
                     if row.supported_before
                 ),

@@ -1,14 +1,13 @@
 """Pages for meetings, bodies, the organisation registry and case reviews.
 
-Thin views: permission (decorators and the `visible_to` querysets of meetings.models, whose rules
-live in meetings.access), form, a call to meetings.services, redirect.
+Thin views: permission (meetings.access: its decorators, its querysets scoped to the user and its
+`get_…_for_user_or_404` helpers), form, a call to meetings.services, redirect.
 """
 
 import datetime
 from collections import Counter
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from meetings import access
+from meetings import access, services
 from meetings.files import content_type_for
 from meetings.forms import (
     CaseReviewForm,
@@ -43,20 +42,11 @@ from meetings.models import (
     OrganizationRole,
 )
 from meetings.names import LEGAL_FORMS, clean_organization_name
-from meetings.provider_names import changed_texts, search_words, text_matches, warn_about_provider_names
+from meetings.provider_names import search_words, text_matches, typed_texts, warn_about_provider_names
 from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
 from meetings.search import MeetingSearchForm, meetings_matching
-from meetings.services import (
-    case_review_save,
-    follow_up_complete,
-    meeting_save,
-    organization_merge,
-    organization_save,
-)
-from plan.access import any_role_required, role_required
 from plan.fiscal_year import FiscalYear
 from plan.models import Plan
-from plan.roles import Role
 from plan.spreadsheets import spreadsheet_response
 
 PAGE_SIZE = 50
@@ -76,14 +66,15 @@ def _plan_years(plan) -> list[FiscalYear]:
 # --- meetings ---------------------------------------------------------------------------------------
 
 
-@any_role_required
+@access.meetings_reader_required
 def meeting_list(request):
     plan, default_year = _plan_and_default_year()
     filters = MeetingFilterForm(request.GET, plan=plan, default_year=default_year)
-    meetings = (
-        Meeting.objects.visible_to(request.user)
-        .select_related("body", "tier")
-        .annotate(organization_count=Count("attending_organizations"))
+    meetings = access.meetings_visible_to(
+        request.user,
+        Meeting.objects.select_related("body", "tier").annotate(
+            organization_count=Count("attending_organizations")
+        ),
     )
     fiscal_year, body, tier = default_year, None, None
     if filters.is_valid():
@@ -105,7 +96,7 @@ def meeting_list(request):
 
     # Case reviews are counted for everyone; only holders of the case permission see the records.
     show_case_reviews = (body is None or body.has_tiers) and (tier is None or tier.is_case_review)
-    case_reviews = CaseReview.objects.all()
+    case_reviews = access.case_reviews_counted_for(request.user)
     if fiscal_year:
         case_reviews = case_reviews.in_fiscal_year(fiscal_year)
     return render(
@@ -124,14 +115,14 @@ def meeting_list(request):
     )
 
 
-@any_role_required
+@access.meetings_reader_required
 def meeting_calendar(request):
     """The fiscal year month by month, April to March."""
     plan, default_year = _plan_and_default_year()
     form = YearForm(request.GET, plan=plan, default_year=default_year)
     fiscal_year = form.fiscal_year(default_year)
     meetings = (
-        Meeting.objects.visible_to(request.user)
+        access.meetings_visible_to(request.user)
         .in_fiscal_year(fiscal_year)
         .select_related("body", "tier")
         .order_by("date", "start_time", "id")
@@ -141,7 +132,9 @@ def meeting_calendar(request):
         by_month.setdefault((meeting.date.year, meeting.date.month), []).append(meeting)
     case_review_months = Counter(
         (day.year, day.month)
-        for day in CaseReview.objects.in_fiscal_year(fiscal_year).values_list("date", flat=True)
+        for day in access.case_reviews_counted_for(request.user)
+        .in_fiscal_year(fiscal_year)
+        .values_list("date", flat=True)
     )
     months = []
     for offset in range(12):
@@ -167,83 +160,60 @@ def meeting_calendar(request):
     )
 
 
-def _meeting_for(request, pk):
+@access.meetings_reader_required
+def meeting_detail(request, pk):
     user = request.user
-    return get_object_or_404(
-        Meeting.objects.visible_to(user)
-        .select_related("body", "tier", "created_by")
-        .prefetch_related(
+    meeting = access.get_meeting_for_user_or_404(
+        request,
+        pk,
+        Meeting.objects.select_related("body", "tier", "created_by").prefetch_related(
             Prefetch(
                 "attending_organizations",
-                queryset=Organization.objects.visible_to(user).order_by("name_hidden", "kind", "name"),
+                queryset=access.organizations_visible_to(user).order_by("name_hidden", "kind", "name"),
             ),
             Prefetch("agenda_items", queryset=AgendaItem.objects.prefetch_related("measures")),
             Prefetch("follow_ups", queryset=FollowUp.objects.prefetch_related("measures").order_by("id")),
         ),
-        pk=pk,
     )
-
-
-@any_role_required
-def meeting_detail(request, pk):
-    meeting = _meeting_for(request, pk)
     return render(
         request,
         "meetings/meeting_detail.html",
         {
             "meeting": meeting,
-            "content_visible": meeting.content_visible_to(request.user),
-            "can_manage": access.can_manage_meetings(request.user),
+            "content_visible": access.can_read_meeting_content(user, meeting),
+            "can_manage": access.can_edit_meeting(user, meeting),
             "today": timezone.localdate(),
         },
     )
 
 
-@role_required(Role.PLAN_ADMIN)
+@access.meetings_manager_required
 def meeting_create(request):
     editor = MeetingEditor(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and editor.is_valid():
-        meeting = meeting_save(**editor.changes(), user=request.user)
+        meeting = services.meeting_create(**editor.changes(), user=request.user)
         messages.success(request, f"会議「{meeting.title}」を登録しました。")
-        warn_about_provider_names(request, _typed_meeting_texts(editor))
+        warn_about_provider_names(request, typed_texts(editor.form, [editor.agenda, editor.follow_ups]))
         return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"editor": editor, "meeting": None})
 
 
-@role_required(Role.PLAN_ADMIN)
+@access.meetings_manager_required
 def meeting_edit(request, pk):
-    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    meeting = access.get_meeting_for_editing_or_404(request, pk)
     editor = MeetingEditor(request.POST or None, request.FILES or None, instance=meeting, user=request.user)
     if request.method == "POST" and editor.is_valid():
-        meeting = meeting_save(**editor.changes(), user=request.user)
+        meeting = services.meeting_update(**editor.changes(), user=request.user)
         messages.success(request, f"会議「{meeting.title}」を更新しました。")
-        warn_about_provider_names(request, _typed_meeting_texts(editor))
+        warn_about_provider_names(request, typed_texts(editor.form, [editor.agenda, editor.follow_ups]))
         return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"editor": editor, "meeting": meeting})
 
 
-def _typed_meeting_texts(editor) -> list[str]:
-    """What the user changed in the meeting's free text, its agenda and its follow-ups."""
-    texts = changed_texts(editor.form, Meeting.FREE_TEXT_FIELDS)
-    for formset, fields in (
-        (editor.agenda, AgendaItem.FREE_TEXT_FIELDS),
-        (editor.follow_ups, FollowUp.FREE_TEXT_FIELDS),
-    ):
-        for form in formset.forms:
-            if form.has_changed() and form not in formset.deleted_forms:
-                texts += changed_texts(form, fields)
-    upload = editor.form.cleaned_data.get("minutes_upload")
-    if upload is not None:
-        texts.append(upload.name)  # the file's name is shown on the meeting's page
-    return texts
-
-
-@any_role_required
+@access.meetings_reader_required
 def minutes_file(request, pk):
     """The attached minutes, through the meeting's access rule: MEDIA_ROOT itself is never served."""
-    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
-    if not meeting.content_visible_to(request.user):
-        raise PermissionDenied
+    meeting = access.get_meeting_content_for_user_or_404(request, pk)
     if not meeting.minutes_file:
         raise Http404
     try:
@@ -261,12 +231,11 @@ def minutes_file(request, pk):
     return response
 
 
-@any_role_required
+@access.meetings_reader_required
 def follow_up_list(request):
     """Open follow-ups of the meetings whose content the user may read, overdue first."""
     follow_ups = (
-        FollowUp.objects.open()
-        .filter(meeting__in=Meeting.objects.content_visible_to(request.user))
+        access.follow_ups_visible_to(request.user, FollowUp.objects.open())
         .select_related("meeting__body", "meeting__tier")
         .prefetch_related("measures")
         .overdue_first()
@@ -280,15 +249,10 @@ def follow_up_list(request):
 
 
 @require_POST
-@role_required(Role.PLAN_ADMIN)
+@access.meetings_manager_required
 def follow_up_done(request, pk):
-    follow_up = get_object_or_404(
-        FollowUp.objects.filter(meeting__in=Meeting.objects.visible_to(request.user)).select_related(
-            "meeting"
-        ),
-        pk=pk,
-    )
-    follow_up_complete(follow_up=follow_up, user=request.user)
+    follow_up = access.get_follow_up_for_editing_or_404(request, pk)
+    services.follow_up_mark_done(follow_up=follow_up, user=request.user)
     messages.success(request, f"対応事項「{follow_up.description}」を完了にしました。")
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(
@@ -298,7 +262,7 @@ def follow_up_done(request, pk):
     return redirect("meetings:follow_up_list")
 
 
-@any_role_required
+@access.meetings_reader_required
 def meeting_counts(request):
     plan, _ = _plan_and_default_year()
     fiscal_years = _plan_years(plan)
@@ -308,29 +272,30 @@ def meeting_counts(request):
         {
             "fiscal_years": fiscal_years,
             "table": [
-                (row, row.cells(fiscal_years))
-                for row in meeting_count_rows(fiscal_years, meetings=Meeting.objects.visible_to(request.user))
+                (row, row.cells(fiscal_years)) for row in meeting_count_rows(fiscal_years, user=request.user)
             ],
             "can_see_case_records": access.can_see_case_records(request.user),
         },
     )
 
 
-@any_role_required
+@access.meetings_reader_required
 def meeting_counts_download(request):
     plan, _ = _plan_and_default_year()
     return spreadsheet_response(
-        meeting_counts_sheet(_plan_years(plan)), filename="会議の開催回数.xlsx", title="会議の開催回数"
+        meeting_counts_sheet(_plan_years(plan), user=request.user),
+        filename="会議の開催回数.xlsx",
+        title="会議の開催回数",
     )
 
 
-@any_role_required
+@access.meetings_reader_required
 def body_detail(request, code):
     body = get_object_or_404(Body.objects.prefetch_related("tiers", "members"), code=code)
     today = timezone.localdate()
     members = list(body.members.all())
     meetings = (
-        Meeting.objects.visible_to(request.user)
+        access.meetings_visible_to(request.user)
         .filter(body=body)
         .select_related("tier")
         .order_by("-date", "-id")[:10]
@@ -361,12 +326,12 @@ def _search_words(text: str) -> list[str]:
     return [word for word in text.split() if word]
 
 
-@any_role_required
+@access.meetings_reader_required
 def organization_list(request):
     user = request.user
     form = OrganizationSearchForm(request.GET)
     organizations = (
-        Organization.objects.visible_to(user)
+        access.organizations_visible_to(user)
         .annotate(meeting_count=Count("meetings_attended", distinct=True))
         .prefetch_related(Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date")))
         .order_by("name_hidden", "kind", "name")
@@ -376,14 +341,14 @@ def organization_list(request):
         words = _search_words(form.cleaned_data["q"])
         if form.cleaned_data["q"]:
             searched = True
-            # A name search never matches a name the user may not see: a masked row in the results
-            # would tell them that the name they typed is a provider's.
-            organizations = organizations.filter(name_hidden=False)
+            organizations = access.organizations_findable_by(user, organizations)
             for word in words:
                 organizations = organizations.filter(name__icontains=word)
             organizations = _without_matches_inside_provider_names(organizations, words, user)
         if form.cleaned_data["kind"]:
-            organizations = organizations.filter(name_hidden=False, kind=form.cleaned_data["kind"])
+            organizations = access.organizations_findable_by(user, organizations).filter(
+                kind=form.cleaned_data["kind"]
+            )
         if form.cleaned_data["role"]:
             organizations = organizations.filter(
                 Exists(
@@ -428,29 +393,22 @@ def _without_matches_inside_provider_names(organizations, words, user):
     return organizations.filter(pk__in=kept)
 
 
-def _organization_for(request, pk):
-    organization = get_object_or_404(
-        Organization.objects.visible_to(request.user).prefetch_related(
+@access.meetings_reader_required
+def organization_detail(request, pk):
+    organization = access.get_organization_for_user_or_404(
+        request,
+        pk,
+        Organization.objects.prefetch_related(
             Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date"))
         ),
-        pk=pk,
     )
-    if organization.name_hidden:
-        # The page would name the provider in all but its heading (meetings it attended, its roles).
-        raise Http404
-    return organization
-
-
-@any_role_required
-def organization_detail(request, pk):
-    organization = _organization_for(request, pk)
     meetings = (
-        Meeting.objects.visible_to(request.user)
+        access.meetings_visible_to(request.user)
         .filter(attending_organizations=organization)
         .select_related("body", "tier")
         .order_by("-date", "-id")
     )
-    can_manage = access.can_manage_meetings(request.user)
+    can_manage = access.can_manage_organizations(request.user)
     return render(
         request,
         "meetings/organization_detail.html",
@@ -473,18 +431,20 @@ def _organization_form_page(request, organization):
     roles = OrganizationRoleFormSet(request.POST or None, instance=organization, prefix="roles")
     # The organisation form first: the roles' checks read its kind.
     if request.method == "POST" and form.is_valid() and roles.is_valid():
-        organization = organization_save(
-            organization=form.instance,
-            roles=[f.instance for f in roles.forms if f.has_changed() and f not in roles.deleted_forms],
-            removed_roles=[f.instance for f in roles.deleted_forms if f.instance.pk],
-            user=request.user,
-        )
+        kept = [f.instance for f in roles.forms if f.has_changed() and f not in roles.deleted_forms]
+        if creating:
+            organization = services.organization_create(
+                organization=form.instance, roles=kept, user=request.user
+            )
+        else:
+            organization = services.organization_update(
+                organization=form.instance,
+                roles=kept,
+                removed_roles=[f.instance for f in roles.deleted_forms if f.instance.pk],
+                user=request.user,
+            )
         messages.success(request, f"「{organization.name}」を{'登録' if creating else '更新'}しました。")
-        texts = changed_texts(form, Organization.FREE_TEXT_FIELDS)
-        for role_form in roles.forms:
-            if role_form.has_changed() and role_form not in roles.deleted_forms:
-                texts += changed_texts(role_form, OrganizationRole.FREE_TEXT_FIELDS)
-        warn_about_provider_names(request, texts)
+        warn_about_provider_names(request, typed_texts(form, [roles]))
         return redirect(organization)
     return render(
         request,
@@ -493,22 +453,22 @@ def _organization_form_page(request, organization):
     )
 
 
-@role_required(Role.PLAN_ADMIN)
+@access.organizations_manager_required
 def organization_create(request):
     return _organization_form_page(request, Organization())
 
 
-@role_required(Role.PLAN_ADMIN)
+@access.organizations_manager_required
 def organization_edit(request, pk):
-    return _organization_form_page(request, get_object_or_404(Organization, pk=pk))
+    return _organization_form_page(request, access.get_organization_for_editing_or_404(request, pk))
 
 
-@role_required(Role.PLAN_ADMIN)
+@access.organizations_manager_required
 def organization_merge_view(request, pk):
-    keep = get_object_or_404(Organization, pk=pk)
-    form = OrganizationMergeForm(request.POST or None, keep=keep)
+    keep = access.get_organization_for_editing_or_404(request, pk)
+    form = OrganizationMergeForm(request.POST or None, keep=keep, user=request.user)
     if request.method == "POST" and form.is_valid():
-        record = organization_merge(keep=keep, remove=form.cleaned_data["remove"], user=request.user)
+        record = services.organization_merge(keep=keep, remove=form.cleaned_data["remove"], user=request.user)
         moved = "、".join(f"{label} {count} 件" for label, count in record.moved.items()) or "関連なし"
         messages.success(
             request, f"「{record.removed_name}」を「{keep.name}」に統合しました（移した関連：{moved}）。"
@@ -530,14 +490,16 @@ def organization_merge_view(request, pk):
 
 
 def _case_reviews(request):
-    user = request.user
-    return CaseReview.objects.visible_to(user).prefetch_related(
-        Prefetch(
-            "participants",
-            queryset=CaseReviewParticipant.objects.select_related("organization").order_by(
-                "organization__kind", "organization__name"
-            ),
-        )
+    return access.case_reviews_visible_to(
+        request.user,
+        CaseReview.objects.prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=CaseReviewParticipant.objects.select_related("organization").order_by(
+                    "organization__kind", "organization__name"
+                ),
+            )
+        ),
     )
 
 
@@ -548,7 +510,7 @@ def case_review_list(request):
     fiscal_year = form.fiscal_year(default_year)
     case_reviews = _case_reviews(request).in_fiscal_year(fiscal_year)
     page = Paginator(case_reviews, PAGE_SIZE).get_page(request.GET.get("page"))
-    total, attended = CaseReview.objects.visible_to(request.user).counts_by_fiscal_year([fiscal_year])[
+    total, attended = access.case_reviews_visible_to(request.user).counts_by_fiscal_year([fiscal_year])[
         fiscal_year.year
     ]
     return render(
@@ -562,7 +524,8 @@ def _case_review_form_page(request, case_review):
     creating = case_review.pk is None
     form = CaseReviewForm(request.POST or None, instance=case_review, user=request.user)
     if request.method == "POST" and form.is_valid():
-        case_review = case_review_save(
+        service = services.case_review_create if creating else services.case_review_update
+        case_review = service(
             case_review=form.instance,
             organizations=list(form.cleaned_data["organizations"]),
             supported_before=list(form.cleaned_data["supported_before"]),
@@ -586,7 +549,9 @@ def case_review_create(request):
 
 @access.case_permission_required
 def case_review_edit(request, pk):
-    return _case_review_form_page(request, get_object_or_404(_case_reviews(request), pk=pk))
+    return _case_review_form_page(
+        request, access.get_case_review_for_user_or_404(request, pk, _case_reviews(request))
+    )
 
 
 @access.case_permission_required

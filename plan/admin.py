@@ -28,7 +28,9 @@ from plan.models import (
     Plan,
     User,
 )
-from plan.progress import REASON_ADMIN, ProgressConflict, progress_update
+from plan.progress.access import can_edit_progress
+from plan.progress.services import REASON_ADMIN, progress_update
+from plan.progress.validation import ProgressConflict
 from plan.resources import DepartmentResource, MeasureResource
 from plan.roles import CASE_PERMISSION_CODENAME, GROUP_NAMES, Role, holds_case_permission, role_of
 from plan.services import (
@@ -422,8 +424,8 @@ class CasePermissionChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     readonly_fields = fields
 
 
-# --- measure progress (issue 3) ----------------------------------------------------------------
-# No django-import-export here on purpose: the spreadsheet round trip (plan/progress_spreadsheet.py)
+# --- measure progress --------------------------------------------------------------------------
+# No django-import-export here on purpose: the spreadsheet round trip (plan/progress/spreadsheet.py)
 # checks versions and permissions, and a second import path would bypass them.
 
 
@@ -475,7 +477,7 @@ class MeasureProgressAdmin(MeasureColumns, SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or obj.can_be_edited_by(request.user)
+        return obj is None or can_edit_progress(request.user, obj)
 
     def save_model(self, request, obj, form, change):
         progress_update(

@@ -2,7 +2,13 @@ from django import forms
 
 from plan.form_fields import RecordsChoiceField
 from plan.models import Department, Measure, MeasureProgress, ProgressAssessment, ProgressDirection
-from plan.progress import changes_since, validate_progress_values
+from plan.progress.validation import (
+    FIELD_LABELS,
+    TEXT_FIELDS,
+    progress_values_clean,
+    progress_values_errors,
+    version_conflict,
+)
 from plan.uploads import check_upload, size_help_text
 
 
@@ -26,18 +32,20 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="施策番号またはキーワード", max_length=100, required=False)
 
 
-# --- measure progress (issue 3) ----------------------------------------------------------------
-
+# --- measure progress --------------------------------------------------------------------------
 
 
 class ProgressForm(forms.ModelForm):
-    """A year's progress for one measure. `version` is the version the person started from."""
+    """A year's progress for one measure. `expected_version` is the version the person started from.
+
+    The rules a recorded year's progress must meet are plan.progress.validation's, the same for
+    the service and the spreadsheet import; the form only shows them beside each field."""
 
     assessment = forms.ChoiceField(
-        label="進捗状況", choices=ProgressAssessment.choices, widget=forms.RadioSelect, required=False
+        label=FIELD_LABELS["assessment"], choices=ProgressAssessment.choices, widget=forms.RadioSelect, required=False
     )
     direction = forms.ChoiceField(
-        label="今後の方向性", choices=ProgressDirection.choices, widget=forms.RadioSelect, required=False
+        label=FIELD_LABELS["direction"], choices=ProgressDirection.choices, widget=forms.RadioSelect, required=False
     )
     # Hidden, but the admin still writes its label into the page.
     expected_version = forms.IntegerField(label="編集を始めた版", widget=forms.HiddenInput, min_value=1)
@@ -45,15 +53,12 @@ class ProgressForm(forms.ModelForm):
     class Meta:
         model = MeasureProgress
         fields = MeasureProgress.EDITABLE_FIELDS
-        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in ["achievements", "issues", "next_steps"]}
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in TEXT_FIELDS}
         help_texts = {
             "achievements": "この年度に実施したこと（件数・回数など）。進捗状況が「未着手」の場合のみ空欄にできます。",
             "issues": "取組を進める上での課題。",
             "next_steps": "次年度以降に取り組むこと。",
         }
-
-    # Rules that say what a saved record must hold live in plan.progress, shared with the import.
-    REQUIRED = ("assessment", "direction", "achievements")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,14 +66,13 @@ class ProgressForm(forms.ModelForm):
             self.fields["expected_version"].initial = self.instance.version
         self.fields["assessment"].error_messages["invalid_choice"] = "進捗状況は一覧から選んでください。"
         self.fields["direction"].error_messages["invalid_choice"] = "今後の方向性は一覧から選んでください。"
-        for name in self.REQUIRED:
-            self.fields[name].shown_required = True
 
     def clean(self):
         cleaned = super().clean()
+        cleaned.update(progress_values_clean({name: cleaned[name] for name in MeasureProgress.EDITABLE_FIELDS if name in cleaned}))
         values = {name: cleaned.get(name) or "" for name in MeasureProgress.EDITABLE_FIELDS}
-        for name, message in validate_progress_values(values).items():
-            if name not in self.errors:
+        for name, message in progress_values_errors(values).items():
+            if name not in self.errors:  # a choice not offered already has its message
                 self.add_error(name, message)
         return cleaned
 
@@ -84,19 +88,13 @@ class ProgressAdminForm(ProgressForm):
         cleaned = super().clean()
         version = cleaned.get("expected_version")
         if self.instance.pk and version:
-            current = MeasureProgress.objects.select_related("updated_by").get(pk=self.instance.pk)
-            if current.version != version:
-                changes = changes_since(current, version)
+            current = MeasureProgress.objects.select_related("measure", "updated_by").get(pk=self.instance.pk)
+            conflict = version_conflict(current, version)
+            if conflict:
                 # The next save starts from the current version: the person has now seen the change.
                 self.data = self.data.copy()
                 self.data[self.add_prefix("expected_version")] = current.version
-                listed = "／".join(f"{c.label}：「{c.old_display}」→「{c.new_display}」" for c in changes)
-                raise forms.ValidationError(
-                    f"この記録は、あなたが編集を始めた後に{current.updated_by or '他の利用者'}さんが更新したため、"
-                    f"保存しませんでした（版 {version} → {current.version}）。相手の変更：{listed or '（表示できる変更なし）'}。"
-                    "あなたの入力は下に残っています。確認して、もう一度保存してください。",
-                    code="stale",
-                )
+                raise forms.ValidationError(conflict.message_with_changes, code="stale")
         return cleaned
 
 

@@ -65,40 +65,89 @@ def _current(obj, name):
     return getattr(obj, name)
 
 
-def sync_record(model, *, lookup: dict, values: dict, report: LoadReport, overwrite: bool = False):
-    """Create or update one row identified by `lookup` so that it holds `values`."""
-    loaded = {name: _plain(model, name, value) for name, value in values.items()}
-    obj = model._default_manager.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values, fixture_values=loaded)
-        obj._change_reason = "参照データの読み込み"
-        obj.full_clean()
-        obj.save()
-        report.created += 1
-        return obj
+LOAD_REASON = "参照データの読み込み"
 
-    changed_fields = []
+
+def mark_for_history(obj, reason: str = LOAD_REASON):
+    """Set what simple_history records for the loader's next save or delete of `obj`: no user (the
+    load is not a person's change, even when run inside a request) and the reason. These are the
+    library's documented per-instance attributes, so every loader path records the same fields."""
+    obj._history_user = None
+    obj._change_reason = reason
+    return obj
+
+
+def _fields_taking_fixture_values(obj, loaded: dict, overwrite: bool) -> tuple[list[str], list[str]]:
+    """Split the fields whose fixture value differs from the system's into those a load changes and
+    those kept because someone changed them in the system since the last load."""
+    take, keep = [], []
     for name, fixture_value in loaded.items():
         system_value = _current(obj, name)
         if system_value == fixture_value:
             continue
         edited_in_system = name in obj.fixture_values and obj.fixture_values[name] != system_value
-        if edited_in_system and not overwrite:
-            report.conflicts.append(Conflict(str(obj), model._meta.get_field(name).verbose_name, system_value, fixture_value))
-            continue
-        setattr(obj, name, values[name])
-        changed_fields.append(name)
-        report.changes.append(f"{obj} の {model._meta.get_field(name).verbose_name} を更新")
+        (keep if edited_in_system and not overwrite else take).append(name)
+    return take, keep
 
-    if changed_fields:
+
+def fields_to_update(obj, values: dict, *, overwrite: bool = False) -> list[str]:
+    """The fields a load of `values` would change on `obj` (nothing is written or reported)."""
+    loaded = {name: _plain(type(obj), name, value) for name, value in values.items()}
+    return _fields_taking_fixture_values(obj, loaded, overwrite)[0]
+
+
+def sync_record(model, *, lookup: dict, values: dict, report: LoadReport, overwrite: bool = False):
+    """Create or update one row identified by `lookup` so that it holds `values`."""
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        loaded = {name: _plain(model, name, value) for name, value in values.items()}
+        obj = model(**lookup, **values, fixture_values=loaded)
+        mark_for_history(obj)
+        obj.full_clean()
+        obj.save()
+        report.created += 1
+        return obj
+    return update_record(obj, values=values, report=report, overwrite=overwrite)
+
+
+def update_record(
+    obj,
+    *,
+    values: dict,
+    report: LoadReport,
+    overwrite: bool = False,
+    reinsert: bool = False,
+    reason: str = LOAD_REASON,
+):
+    """Bring an existing row in step with `values`, keeping (and reporting) what was changed in the system.
+
+    With `reinsert`, the caller has deleted the row (to move it past a unique constraint) and it is
+    inserted again under the same primary key, so its history stays in one place.
+    """
+    model = type(obj)
+    loaded = {name: _plain(model, name, value) for name, value in values.items()}
+    take, keep = _fields_taking_fixture_values(obj, loaded, overwrite)
+    for name in keep:
+        verbose_name = model._meta.get_field(name).verbose_name
+        report.conflicts.append(Conflict(str(obj), verbose_name, _current(obj, name), loaded[name]))
+    for name in take:
+        report.changes.append(f"{obj} の {model._meta.get_field(name).verbose_name} を更新")
+        setattr(obj, name, values[name])
+
+    if take or reinsert:
         obj.fixture_values = loaded
-        obj._change_reason = "参照データの読み込み"
+        mark_for_history(obj, reason)
         obj.full_clean(validate_unique=False, validate_constraints=False)
-        obj.save(update_fields=[*changed_fields, "fixture_values"])
+        if reinsert:
+            obj.save(force_insert=True)
+        else:
+            obj.save(update_fields=[*take, "fixture_values"])
+    elif obj.fixture_values != loaded:
+        # Still reported next time: the system value differs from the new snapshot too.
+        # (The snapshot is not part of any model's history.)
+        model._default_manager.filter(pk=obj.pk).update(fixture_values=loaded)
+    if take:
         report.updated += 1
     else:
-        if obj.fixture_values != loaded:
-            # Still reported next time: the system value differs from the new snapshot too.
-            type(obj)._default_manager.filter(pk=obj.pk).update(fixture_values=loaded)
         report.unchanged += 1
     return obj

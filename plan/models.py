@@ -97,7 +97,7 @@ class CasePermissionChange(models.Model):
     """One grant or withdrawal of the case permission: written only by plan.services, never edited.
 
     The permission opens every individual case review, so who gave it to whom, when and why must
-    stay answerable after the fact (issue 8).
+    stay answerable after the fact.
     """
 
     class Action(models.TextChoices):
@@ -370,29 +370,8 @@ class Listing(FixtureLoaded):
         return bool(self.own_heading or self.own_content)
 
 
-# --- Measure progress (issue 3) ---------------------------------------------------------------
-
-
-def department_scope(user) -> set[int]:
-    """The departments whose measures a bureau staff member may edit (empty for other roles).
-
-    A user linked to a bureau covers the bureau and all its divisions. A user linked to a division
-    covers that division and measures assigned to its bureau as a whole: the reference data assigns
-    measures to bureaus, and without this nobody in a division could record anything.
-    """
-    from plan.roles import Role, has_role
-
-    if not has_role(user, Role.BUREAU_STAFF):
-        return set()
-    cached = getattr(user, "_department_scope_cache", None)
-    if cached is None:
-        own = list(user.departments.filter(is_active=True).values_list("pk", "parent_id"))
-        cached = {pk for pk, _ in own} | {parent for _, parent in own if parent}
-        bureaus = [pk for pk, parent in own if parent is None]
-        if bureaus:
-            cached |= set(Department.objects.filter(parent_id__in=bureaus).values_list("pk", flat=True))
-        user._department_scope_cache = cached
-    return cached
+# --- Measure progress ------------------------------------------------------------------------
+# Who may edit, the rules a save must meet and the writes are in plan.progress.
 
 
 class MeasureResponsibility(FixtureLoaded):
@@ -400,7 +379,7 @@ class MeasureResponsibility(FixtureLoaded):
 
     The seed does not say; fixtures/responsibilities.yaml proposes a mapping inferred from each
     measure's text, and plan administrators confirm or correct it. Each fiscal year's progress
-    record copies the departments when the year is started (see plan.progress).
+    record copies the departments when the year is started (see plan.progress.services).
     """
 
     measure = models.OneToOneField(
@@ -453,26 +432,6 @@ class ProgressDirection(models.TextChoices):
     END = "end", "終了"
 
 
-class MeasureProgressQuerySet(models.QuerySet):
-    def editable_by(self, user):
-        """The one rule for who edits progress: plan administrators edit every record; bureau staff
-        the records whose departments fall in their scope (see department_scope); nobody else."""
-        from plan.roles import is_plan_admin
-
-        if is_plan_admin(user):
-            return self
-        scope = department_scope(user)
-        if not scope:
-            return self.none()
-        through = MeasureProgress.departments.through
-        return self.filter(
-            models.Exists(through.objects.filter(measureprogress_id=models.OuterRef("pk"), department_id__in=scope))
-        )
-
-    def not_updated(self):
-        return self.filter(updated_at__isnull=True)
-
-
 class MeasureProgress(models.Model):
     """A measure's progress in one fiscal year: one record per measure, re-listings included."""
 
@@ -510,7 +469,6 @@ class MeasureProgress(models.Model):
     )
 
     history = HistoricalRecords(m2m_fields=[departments])
-    objects = MeasureProgressQuerySet.as_manager()
 
     class Meta:
         verbose_name = "施策の進捗"
@@ -543,11 +501,3 @@ class MeasureProgress(models.Model):
     def department_names(self):
         return "、".join(str(department) for department in self.departments.all())
 
-    def can_be_edited_by(self, user) -> bool:
-        """As MeasureProgress.objects.editable_by, for one record (uses prefetched departments)."""
-        from plan.roles import is_plan_admin
-
-        if is_plan_admin(user):
-            return True
-        scope = department_scope(user)
-        return bool(scope) and any(department.pk in scope for department in self.departments.all())

@@ -1,26 +1,35 @@
 """Loading the plan (fixtures/plan.yaml) and the departments (fixtures/departments.yaml).
 
-Every row goes through plan.loading.sync_record, so loading is idempotent, a corrected fixture
-line updates its row, and a value changed in the system since the last load is kept and reported
-as a conflict unless the caller asks to overwrite.
+Every row goes through plan.loading (sync_record, update_record), so loading is idempotent, a
+corrected fixture line updates its row, and a value changed in the system since the last load is
+kept and reported as a conflict unless the caller asks to overwrite.
 """
 
+from collections import Counter
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.db import transaction
 
-from plan.loading import Conflict, LoadReport, sync_record
+from plan.loading import (
+    LOAD_REASON,
+    Conflict,
+    LoadReport,
+    fields_to_update,
+    mark_for_history,
+    sync_record,
+    update_record,
+)
 from plan.models import Area, Department, Goal, Listing, Measure, Plan
 from plan.text import normalize
 
 PLAN_FIXTURE = "plan.yaml"
 DEPARTMENTS_FIXTURE = "departments.yaml"
 
-# Listings that change place are first moved out of the way to position + PARKING, because
-# (area, position) is unique and a swap or an inserted row would otherwise collide mid-load.
-PARKING = 1000
+# Why a listing that changes place has two history entries: it is deleted, then inserted again.
+MOVE_DELETE_REASON = f"{LOAD_REASON}（表内の順番の変更のため削除）"
+MOVE_INSERT_REASON = f"{LOAD_REASON}（表内の順番の変更のため新しい位置で作成）"
 
 
 def _read_yaml(path, default_name):
@@ -136,7 +145,22 @@ def _edited_in_system(listing, names):
     )
 
 
+def _place(listing):
+    return (listing.area_id, listing.position)
+
+
+def _place_after_load(listing, values, overwrite):
+    """(area id, position) of the listing once loaded: the fixture's, unless changed in the system."""
+    taken = fields_to_update(listing, values, overwrite=overwrite)
+    area_id = values["area"].pk if "area" in taken else listing.area_id
+    position = values["position"] if "position" in taken else listing.position
+    return (area_id, position)
+
+
 def _sync_listings(plan, rows, report, overwrite):
+    """Sync the table rows. (area, position) is unique, so a listing that changes place (a swap, a row
+    inserted above it) is deleted and inserted again at its new place under the same primary key,
+    after every listing that moves has been deleted; its history shows the deletion and the insertion."""
     measures = {measure.number: measure for measure in Measure.objects.filter(plan=plan)}
     wanted = {}  # key -> (lookup, values)
     for area, position, row in rows:
@@ -166,6 +190,7 @@ def _sync_listings(plan, rows, report, overwrite):
         listing = existing[key]
         if overwrite or not _edited_in_system(listing, ["area", "position", "own_heading", "own_content"]):
             report.changes.append(f"{listing} を削除（フィクスチャにない掲載）")
+            mark_for_history(listing, f"{LOAD_REASON}（フィクスチャにない掲載を削除）")
             listing.delete()
             del existing[key]
         else:
@@ -173,43 +198,24 @@ def _sync_listings(plan, rows, report, overwrite):
                 Conflict(str(listing), "掲載", "システム上で変更あり", "フィクスチャにない")
             )
 
-    def target(key):
-        lookup, values = wanted[key]
-        return ((values.get("area") or lookup["area"]).pk, values["position"])
-
-    # Listings that will move. One whose place someone changed in the system stays (sync_record
-    # reports it); so does one whose new place is held by a listing that stays.
-    movers = {
-        key
+    # Listings that change place. One whose new place is held by a listing that stays, or wanted by
+    # another listing too, stays where it is and is reported; that may in turn block others.
+    targets = {
+        key: _place_after_load(listing, wanted[key][1], overwrite)
         for key, listing in existing.items()
         if key in wanted
-        and (listing.area_id, listing.position) != target(key)
-        and (overwrite or not _edited_in_system(listing, ["area", "position"]))
     }
-    blocked = set()
+    movers = {key for key, place in targets.items() if place != _place(existing[key])}
     while True:
-        held = {
-            (listing.area_id, listing.position): key for key, listing in existing.items() if key not in movers
-        }
-        newly_blocked = {key for key in movers if held.get(target(key), key) != key}
-        if not newly_blocked:
+        claims = Counter(_place(listing) for key, listing in existing.items() if key not in movers)
+        claims.update(targets[key] for key in movers)
+        blocked = {key for key in movers if claims[targets[key]] > 1}
+        if not blocked:
             break
-        movers -= newly_blocked
-        blocked |= newly_blocked
-
-    for key in movers:
-        listing = existing[key]
-        parked = PARKING + listing.position
-        # The snapshot follows the parked place, so sync_record sees the place as the loader's own.
-        Listing.objects.filter(pk=listing.pk).update(
-            position=parked, fixture_values={**listing.fixture_values, "position": parked}
-        )
-
-    taken = {(listing.area_id, listing.position) for key, listing in existing.items() if key not in movers}
-    taken |= {target(key) for key in movers}
-    for key, (lookup, values) in wanted.items():
-        listing = existing.get(key)
-        if key in blocked:
+        movers -= blocked
+        for key in blocked:
+            listing = existing[key]
+            lookup, values = wanted[key]
             report.conflicts.append(
                 Conflict(
                     str(listing),
@@ -221,19 +227,39 @@ def _sync_listings(plan, rows, report, overwrite):
             values = {**values, "position": listing.position}
             if "area" in values:
                 values["area"] = listing.area
-        elif listing is None and target(key) in taken:
+            wanted[key] = (lookup, values)
+
+    for key in movers:
+        listing = existing[key]
+        pk = listing.pk
+        mark_for_history(listing, MOVE_DELETE_REASON)
+        listing.delete()
+        listing.pk = pk  # inserted again below under the same key
+
+    taken = {_place(listing) for key, listing in existing.items() if key not in movers}
+    taken |= {targets[key] for key in movers}
+    for key, (lookup, values) in wanted.items():
+        listing = existing.get(key)
+        if listing is None:
             area = values.get("area") or lookup["area"]
-            free = max(position for area_id, position in taken if area_id == area.pk) + 1
-            report.conflicts.append(
-                Conflict(
-                    f"{area.label} No.{lookup['measure'].number}", "表内の順番", free, values["position"]
-                )
+            if (area.pk, values["position"]) in taken:
+                free = max(position for area_id, position in taken if area_id == area.pk) + 1
+                record = f"{area.label} No.{lookup['measure'].number}"
+                report.conflicts.append(Conflict(record, "表内の順番", free, values["position"]))
+                values = {**values, "position": free}
+            taken.add((area.pk, values["position"]))
+            sync_record(Listing, lookup=lookup, values=values, report=report, overwrite=overwrite)
+        elif key in movers:
+            update_record(
+                listing,
+                values=values,
+                report=report,
+                overwrite=overwrite,
+                reinsert=True,
+                reason=MOVE_INSERT_REASON,
             )
-            values = {**values, "position": free}
-            taken.add((area.pk, free))
-        elif listing is None:
-            taken.add(target(key))
-        sync_record(Listing, lookup=lookup, values=values, report=report, overwrite=overwrite)
+        else:
+            update_record(listing, values=values, report=report, overwrite=overwrite)
 
 
 RESPONSIBILITIES_FIXTURE = "responsibilities.yaml"
@@ -247,7 +273,7 @@ def load_responsibilities(*, path=None, overwrite=False) -> LoadReport:
     with `overwrite` it takes the fixture's departments and becomes provisional again.
     """
     from plan.models import MeasureResponsibility
-    from plan.progress import responsibility_confirm
+    from plan.progress.services import responsibility_confirm
 
     data = _read_yaml(path, RESPONSIBILITIES_FIXTURE)["responsibilities"]
     report = LoadReport()
@@ -271,7 +297,7 @@ def load_responsibilities(*, path=None, overwrite=False) -> LoadReport:
             responsibility = MeasureResponsibility.objects.filter(measure=measure).first()
             if responsibility is None:
                 responsibility = MeasureResponsibility(measure=measure, basis=basis, fixture_values=wanted)
-                responsibility._change_reason = "参照データの読み込み"
+                mark_for_history(responsibility)
                 responsibility.save()
                 responsibility_confirm(responsibility=responsibility, departments=departments, user=None, confirm=False)
                 report.created += 1
@@ -279,8 +305,13 @@ def load_responsibilities(*, path=None, overwrite=False) -> LoadReport:
 
             current = sorted(str(department) for department in responsibility.departments.all())
             if current == wanted["departments"]:
-                if responsibility.basis != basis or responsibility.fixture_values != wanted:
-                    MeasureResponsibility.objects.filter(pk=responsibility.pk).update(basis=basis, fixture_values=wanted)
+                if responsibility.basis != basis:
+                    responsibility.basis, responsibility.fixture_values = basis, wanted
+                    mark_for_history(responsibility)
+                    responsibility.save(update_fields=["basis", "fixture_values"])
+                elif responsibility.fixture_values != wanted:
+                    # The snapshot is not part of the history.
+                    MeasureResponsibility.objects.filter(pk=responsibility.pk).update(fixture_values=wanted)
                 report.unchanged += 1
                 continue
             if not responsibility.is_provisional and not overwrite:
@@ -288,10 +319,12 @@ def load_responsibilities(*, path=None, overwrite=False) -> LoadReport:
                     Conflict(f"No.{measure.number} の所管", "所管", "、".join(current), "、".join(wanted["departments"]))
                 )
                 continue
-            responsibility_confirm(responsibility=responsibility, departments=departments, user=None, confirm=False)
+            # The row is brought back to provisional first: responsibility_confirm reads it again and
+            # its save (the departments differ) writes one history entry holding all of it.
             MeasureResponsibility.objects.filter(pk=responsibility.pk).update(
                 basis=basis, fixture_values=wanted, confirmed_at=None, confirmed_by=None
             )
+            responsibility_confirm(responsibility=responsibility, departments=departments, user=None, confirm=False)
             report.changes.append(f"No.{measure.number} の所管を「{'、'.join(wanted['departments'])}」に更新")
             report.updated += 1
     return report

@@ -67,7 +67,7 @@ def user_deactivate(*, user, changed_by=None) -> None:
     )
 
 
-# --- the case permission (issue 8) -------------------------------------------------------------
+# --- the case permission ------------------------------------------------------------------------
 # The permission opens every individual case review, so it has one way in: these two functions,
 # called by the operators' admin page and the grant/revoke commands. Each change is logged.
 

@@ -20,25 +20,28 @@ from plan.forms import (
     YearStartForm,
 )
 from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress, MeasureResponsibility, Plan
-from plan.progress import (
-    ProgressConflict,
+from plan.progress.access import get_progress_for_user_or_404
+from plan.progress.selectors import (
     ProgressFilters,
     measure_progress_context,
     next_year_to_start,
-    plan_set_reporting_year,
     progress_counts,
     progress_listings,
+    started_years,
+)
+from plan.progress.services import (
+    plan_set_reporting_year,
     progress_update,
     progress_year_start,
     responsibility_confirm,
-    started_years,
 )
-from plan.progress_spreadsheet import (
+from plan.progress.spreadsheet import (
     SESSION_KEY,
     progress_export_sheets,
     progress_import_apply,
     progress_import_parse,
 )
+from plan.progress.validation import ProgressConflict
 from plan.roles import Role, has_role, is_plan_admin
 from plan.services import measure_review_heading
 from plan.spreadsheets import SpreadsheetError, spreadsheet_response
@@ -130,7 +133,7 @@ def inferred_heading_review(request, number):
     )
 
 
-# --- measure progress (issue 3) ----------------------------------------------------------------
+# --- measure progress --------------------------------------------------------------------------
 
 
 def _safe_next(request, fallback):
@@ -150,10 +153,10 @@ def _safe_next(request, fallback):
     return fallback
 
 
-def _progress_year(plan, value):
-    years = {year.year for year in plan.fiscal_years}
-    if value in years:
-        return FiscalYear(value)
+def _year_in_plan_or_reporting(plan, fiscal_year):
+    """The plan's year `fiscal_year` (a number from a form); the reporting year if it is not one."""
+    if fiscal_year in {year.year for year in plan.fiscal_years}:
+        return FiscalYear(fiscal_year)
     return plan.current_reporting_year()
 
 
@@ -170,7 +173,7 @@ def progress_list(request):
         departments=Department.objects.filter(is_active=True).select_related("parent"),
     )
     data = form.cleaned_data if form.is_valid() else {}
-    year = _progress_year(plan, data.get("year"))
+    year = _year_in_plan_or_reporting(plan, data.get("year"))
     filters = ProgressFilters(
         goal=data.get("goal"),
         area=data["area"].pk if data.get("area") else None,
@@ -180,12 +183,8 @@ def progress_list(request):
         mine=bool(data.get("mine")),
         q=data.get("q") or "",
     )
-    listings = list(progress_listings(plan=plan, year=year.year, filters=filters, user=request.user))
-    for listing in listings:
-        records = listing.measure.year_records
-        listing.record = records[0] if records else None
-        listing.editable = bool(listing.record and not listing.relisted and listing.record.can_be_edited_by(request.user))
-    counts = progress_counts(plan=plan, year=year.year)
+    listings = progress_listings(plan=plan, fiscal_year=year.year, filters=filters, user=request.user)
+    counts = progress_counts(plan=plan, fiscal_year=year.year)
     return render(
         request,
         "plan/progress_list.html",
@@ -208,13 +207,11 @@ def progress_list(request):
 @role_required(Role.PLAN_ADMIN, Role.BUREAU_STAFF)
 def progress_edit(request, year, number):
     plan = _current_plan()
+    year = FiscalYear(year)  # the URL's year number
     measure = get_object_or_404(Measure.objects.with_listings(), plan=plan, number=number)
-    records = MeasureProgress.objects.select_related("updated_by").prefetch_related("departments__parent")
-    record = get_object_or_404(records, measure=measure, fiscal_year=year)
-    if not record.can_be_edited_by(request.user):
-        raise PermissionDenied
+    record = get_progress_for_user_or_404(request, measure=measure, fiscal_year=year.year)
     previous = (
-        MeasureProgress.objects.filter(measure=measure, fiscal_year=year - 1)
+        MeasureProgress.objects.filter(measure=measure, fiscal_year=year.previous().year)
         .select_related("updated_by")
         .first()
     )
@@ -243,7 +240,7 @@ def progress_edit(request, year, number):
                     form.add_error(name if name in form.fields else None, messages_)
                 status = 400
             else:
-                label = f"No.{number} の{FiscalYear(year).era_label}の進捗"
+                label = f"No.{number} の{year.era_label}の進捗"
                 if changes:
                     messages.success(request, f"{label}を保存しました（{'・'.join(c.label for c in changes)}）。")
                 else:
@@ -256,7 +253,7 @@ def progress_edit(request, year, number):
     if form.is_bound:
         # Validating writes what was typed onto the form's instance: the page's status shows the
         # record as saved, the form keeps what was typed.
-        record = records.get(pk=record.pk)
+        record = MeasureProgress.objects.select_related("updated_by").prefetch_related("departments__parent").get(pk=record.pk)
     return render(
         request,
         "plan/progress_edit.html",
@@ -264,7 +261,7 @@ def progress_edit(request, year, number):
             "plan": plan,
             "measure": measure,
             "record": record,
-            "year": FiscalYear(year),
+            "year": year,
             "previous": previous,
             "form": form,
             "conflict": conflict,
@@ -293,36 +290,38 @@ def progress_years(request):
                 else:
                     messages.info(request, f"{result.year.label}はすでに開始されています。何も変更していません。")
             else:
-                year = plan_set_reporting_year(plan=plan, fiscal_year=form.cleaned_data["year"], user=request.user)
-                messages.success(request, f"報告対象年度を{year.label}にしました。")
+                reporting_year = plan_set_reporting_year(plan=plan, fiscal_year=form.cleaned_data["year"], user=request.user)
+                messages.success(request, f"報告対象年度を{reporting_year.label}にしました。")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("plan:progress_years")
     started = started_years(plan)
+    reporting_year = plan.current_reporting_year()
     years = [
-        {"year": year, "started": started.get(year.year), "reporting": year == plan.current_reporting_year()}
+        {"year": year, "started": started.get(year.year), "reporting": year == reporting_year}
         for year in plan.fiscal_years
     ]
     return render(
         request,
         "plan/progress_years.html",
-        {"plan": plan, "years": years, "next_year": next_year_to_start(plan), "reporting_year": plan.current_reporting_year()},
+        {"plan": plan, "years": years, "next_year": next_year_to_start(plan), "reporting_year": reporting_year},
     )
 
 
 @role_required(Role.PLAN_ADMIN)
 def progress_export(request, year):
     plan = _current_plan()
-    if year not in {fiscal_year.year for fiscal_year in plan.fiscal_years}:
+    year = FiscalYear(year)  # the URL's year number
+    if year not in plan.fiscal_years:
         raise Http404("計画期間外の年度です。")
     department = None
     if request.GET.get("department"):
         department = get_object_or_404(Department, pk=request.GET["department"]) if request.GET["department"].isdigit() else None
         if department is None:
             raise Http404("所管の指定が正しくありません。")
-    sheets = progress_export_sheets(plan=plan, year=year, department=department)
-    name = f"施策の進捗_{FiscalYear(year).era_label}" + (f"_{department}" if department else "")
-    return spreadsheet_response(sheets, filename=name.replace(" ", "_"), title=f"{plan.short_name} 施策の進捗 {FiscalYear(year).label}")
+    sheets = progress_export_sheets(plan=plan, fiscal_year=year.year, user=request.user, department=department)
+    name = f"施策の進捗_{year.era_label}" + (f"_{department}" if department else "")
+    return spreadsheet_response(sheets, filename=name.replace(" ", "_"), title=f"{plan.short_name} 施策の進捗 {year.label}")
 
 
 @role_required(Role.PLAN_ADMIN)
@@ -388,7 +387,7 @@ def progress_import_confirm(request):
     request.session.pop(SESSION_KEY, None)
     skipped = f"競合した {len(data['conflicts'])} 行は取り込んでいません。" if data["conflicts"] else ""
     messages.success(request, f"{rows} 件の施策の進捗を取り込みました（変更したセル {cells} 件）。{skipped}")
-    return redirect(f"{reverse('plan:progress_list')}?year={data['year']}")
+    return redirect(f"{reverse('plan:progress_list')}?year={data['fiscal_year']}")
 
 
 @role_required(Role.PLAN_ADMIN)

@@ -50,7 +50,7 @@ EXPECTED = {
     "plan:search": everyone_signed_in(),
     "plan:inferred_headings": only("plan_admin"),
     "plan:inferred_heading_review": only("plan_admin"),
-    # progress (issue 3) URLs
+    # progress URLs
     "plan:progress_list": everyone_signed_in(),
     # Bureau staff edit their own departments' measures; the sample (No. 86) is 福祉局's.
     "plan:progress_edit": only("plan_admin", "bureau_staff", "case_handler"),
@@ -65,7 +65,7 @@ EXPECTED = {
     "admin:plan_measureprogress_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     "admin:plan_measureresponsibility_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     "admin:plan_measureresponsibility_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
-    # meetings (issue 4) URLs
+    # meetings URLs
     "meetings:meeting_list": everyone_signed_in(),
     "meetings:meeting_calendar": everyone_signed_in(),
     "meetings:meeting_counts": everyone_signed_in(),  # case reviews as counts only, for everyone
@@ -110,7 +110,7 @@ ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS = {
     "admin:autocomplete": FORBIDDEN,  # refuses a request without its query parameters
     "admin:login": REDIRECT,  # already signed in: on to the admin index
     "admin:view_on_site": NOT_FOUND,  # no model here has a public page of its own
-    # The case permission (issue 8): its grant/revoke page is for system operators (superusers)
+    # The case permission: its grant/revoke page is for system operators (superusers)
     # only, and its log is written by plan.services only.
     "admin:plan_user_case_permission": FORBIDDEN,
     "admin:plan_casepermissionchange_add": FORBIDDEN,
@@ -163,17 +163,17 @@ def sample_kwargs(name, pattern):
         return {"number": 85}
     if name == "password_reset_confirm":
         return {"uidb64": "MQ", "token": "invalid-token"}
-    # sample kwargs: progress (issue 3)
+    # sample kwargs: progress
     if name.startswith(("plan:progress_", "admin:plan_measureprogress_")):
         from plan.models import Plan
-        from plan.progress import progress_year_start
+        from plan.progress.services import progress_year_start
 
         progress_year_start(plan=Plan.objects.current(), fiscal_year=2025, user=None)  # idempotent
     if name == "plan:progress_edit":
         return {"year": 2025, "number": 86}
     if name == "plan:progress_export":
         return {"year": 2025}
-    # sample kwargs: meetings (issue 4)
+    # sample kwargs: meetings
     if name.startswith(("meetings:", "admin:meetings_")):
         from tests.meetings.samples import ensure_samples, meetings_sample_kwargs
 

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from plan.models import Plan
-from plan.progress import progress_year_start
+from plan.progress.services import progress_year_start
 from plan.roles import Role
 from tests.factories import UserFactory
 from tests.meetings.helpers import formset_management, meeting_post

@@ -18,7 +18,7 @@ from django.urls.resolvers import RegexPattern
 
 from meetings.models import Meeting
 from plan.models import MeasureProgress, MeasureResponsibility, Plan
-from plan.progress import progress_year_start
+from plan.progress.services import progress_year_start
 from tests.factories import UserFactory
 from tests.meetings.helpers import meeting_post
 from tests.meetings.samples import ensure_samples

@@ -5,7 +5,8 @@ that masks providers' names in free text on every page."""
 from django import template
 from django.db.models import Prefetch
 
-from meetings.models import AgendaItem, FollowUp, Meeting
+from meetings import access
+from meetings.models import AgendaItem, FollowUp
 from meetings.provider_names import mask_provider_names
 
 register = template.Library()
@@ -17,7 +18,7 @@ def measure_meetings(context, measure):
     whatever the number of meetings. The snippet shows their free text through `mask_providers`."""
     user = context["request"].user
     meetings = (
-        Meeting.objects.visible_to(user)
+        access.meetings_visible_to(user)
         .filter(agenda_items__measures=measure)
         .distinct()
         .select_related("body", "tier")
@@ -29,7 +30,7 @@ def measure_meetings(context, measure):
         .order_by("-date", "-id")
     )
     follow_ups = (
-        FollowUp.objects.filter(measures=measure, meeting__in=Meeting.objects.content_visible_to(user))
+        access.follow_ups_visible_to(user, FollowUp.objects.filter(measures=measure))
         .select_related("meeting__body", "meeting__tier")
         .order_by("done", "due_date", "id")
     )

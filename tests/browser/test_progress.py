@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from plan.models import MeasureProgress, Plan
-from plan.progress import progress_year_start
+from plan.progress.services import progress_year_start
 from plan.roles import Role
 from tests.browser.conftest import VIEWPORT, log_in
 from tests.factories import UserFactory, welfare_division

@@ -43,8 +43,8 @@ EXPECTED = {
 }
 
 
-def test_the_rows_count_each_body_and_tier_per_fiscal_year(meetings):
-    rows = meeting_count_rows([FY2024, FY2025])
+def test_the_rows_count_each_body_and_tier_per_fiscal_year(meetings, viewer):
+    rows = meeting_count_rows([FY2024, FY2025], user=viewer)
     got = {
         row.label.strip("　"): dict(zip([2024, 2025], row.cells([FY2024, FY2025]), strict=True))
         for row in rows

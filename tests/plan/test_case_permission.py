@@ -1,4 +1,4 @@
-"""The case permission (issue 8): one way in (system operators, with a reason, logged), held only
+"""The case permission: one way in (system operators, with a reason, logged), held only
 by active bureau staff, withdrawn automatically when that stops being true, and no other path in."""
 
 import re

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from plan.models import Department, MeasureProgress, Plan
-from plan.progress import progress_year_start, responsibility_confirm
+from plan.progress.access import can_edit_progress, progress_editable_by
+from plan.progress.services import progress_year_start, responsibility_confirm
 from plan.roles import Role
 from tests.factories import UserFactory, welfare_division
 
@@ -87,18 +88,18 @@ def test_the_secretariats_pages_refuse_bureau_staff(client, bureau_staff, plan_a
 
 class TestTheRule:
     def test_a_division_covers_measures_of_its_bureau(self, bureau_staff, year_2025):
-        assert record(86).can_be_edited_by(bureau_staff)  # 福祉局's measure, user in a 福祉局 division
-        assert not record(111).can_be_edited_by(bureau_staff)
+        assert can_edit_progress(bureau_staff, record(86))  # 福祉局's measure, user in a 福祉局 division
+        assert not can_edit_progress(bureau_staff, record(111))
 
     def test_a_bureau_covers_its_own_and_its_divisions_measures_only(self, plan_admin, year_2025):
         education = UserFactory(role=Role.BUREAU_STAFF, departments=[bureau("教育庁")])
         welfare = UserFactory(role=Role.BUREAU_STAFF, departments=[bureau("福祉局")])
-        assert record(111).can_be_edited_by(education) and not record(86).can_be_edited_by(education)
+        assert can_edit_progress(education, record(111)) and not can_edit_progress(education, record(86))
         # Narrow No. 86 to the division: the bureau still covers it, the other bureau still does not.
         responsibility = record(86).measure.responsibility
         responsibility_confirm(responsibility=responsibility, departments=[welfare_division()], user=plan_admin)
-        assert record(86).can_be_edited_by(welfare)
-        assert not record(86).can_be_edited_by(education)
+        assert can_edit_progress(welfare, record(86))
+        assert not can_edit_progress(education, record(86))
 
     def test_a_division_does_not_cover_another_division(self, plan_admin, year_2025):
         other_division = Department.objects.create(
@@ -107,24 +108,24 @@ class TestTheRule:
         staff = UserFactory(role=Role.BUREAU_STAFF, departments=[other_division])
         responsibility = record(86).measure.responsibility
         responsibility_confirm(responsibility=responsibility, departments=[welfare_division()], user=plan_admin)
-        assert not record(86).can_be_edited_by(staff)
-        assert record(85).can_be_edited_by(staff)  # still 福祉局 as a whole
+        assert not can_edit_progress(staff, record(86))
+        assert can_edit_progress(staff, record(85))  # still 福祉局 as a whole
 
     def test_plan_admins_edit_everything_and_read_only_roles_nothing(self, plan_admin, viewer, municipal_officer, year_2025):
         records = MeasureProgress.objects.filter(fiscal_year=2025)
-        assert MeasureProgress.objects.editable_by(plan_admin).filter(fiscal_year=2025).count() == 120
+        assert progress_editable_by(plan_admin).filter(fiscal_year=2025).count() == 120
         for user in (viewer, municipal_officer):
-            assert not MeasureProgress.objects.editable_by(user).exists()
-            assert not any(r.can_be_edited_by(user) for r in records.prefetch_related("departments"))
+            assert not progress_editable_by(user).exists()
+            assert not any(can_edit_progress(user, r) for r in records.prefetch_related("departments"))
 
     def test_the_queryset_and_the_record_method_agree(self, bureau_staff, year_2025):
         records = MeasureProgress.objects.filter(fiscal_year=2025).prefetch_related("departments")
-        by_method = {r.pk for r in records if r.can_be_edited_by(bureau_staff)}
-        by_queryset = set(MeasureProgress.objects.editable_by(bureau_staff).filter(fiscal_year=2025).values_list("pk", flat=True))
+        by_method = {r.pk for r in records if can_edit_progress(bureau_staff, r)}
+        by_queryset = set(progress_editable_by(bureau_staff).filter(fiscal_year=2025).values_list("pk", flat=True))
         assert by_method == by_queryset
         assert 50 < len(by_method) < 120  # 福祉局's measures, not everything
 
     def test_a_deactivated_department_grants_nothing(self, bureau_staff, year_2025):
         Department.objects.filter(pk=welfare_division().pk).update(is_active=False)
         bureau_staff.refresh_from_db()
-        assert not record(86).can_be_edited_by(bureau_staff)
+        assert not can_edit_progress(bureau_staff, record(86))

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from plan.models import MeasureProgress, Plan
-from plan.progress import ProgressConflict, progress_update, progress_year_start
+from plan.progress.services import progress_update, progress_year_start
+from plan.progress.validation import ProgressConflict
 
 
 def text_of(response):

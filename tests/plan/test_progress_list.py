@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress, Plan
-from plan.progress import progress_update, progress_year_start
+from plan.progress.services import progress_update, progress_year_start
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した"}
 
@@ -103,7 +103,7 @@ class TestFilters:
         assert row_numbers(listed(client, q="トー横")) == ["76", "77", "78"]
 
     def test_a_bureau_department_includes_its_divisions(self, client, viewer, plan_admin, year_2025):
-        from plan.progress import responsibility_confirm
+        from plan.progress.services import responsibility_confirm
         from tests.factories import welfare_division
 
         responsibility_confirm(responsibility=record(86).measure.responsibility, departments=[welfare_division()], user=plan_admin)

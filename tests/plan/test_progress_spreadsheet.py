@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from plan.models import Department, MeasureProgress, Plan
-from plan.progress import progress_update, progress_year_start
+from plan.progress.services import progress_update, progress_year_start
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した"}
 HEADERS = ["No.", "事項", "所管（参考）", "進捗状況", "今後の方向性", "実績", "課題", "今後の取組", "年度", "版"]

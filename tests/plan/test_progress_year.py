@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from plan.models import Department, MeasureProgress, MeasureResponsibility, Plan
-from plan.progress import progress_update, progress_year_start, responsibility_confirm
+from plan.progress.services import progress_update, progress_year_start, responsibility_confirm
 from plan.reference_data import load_responsibilities
 from tests.factories import welfare_division
 

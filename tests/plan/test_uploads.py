@@ -19,7 +19,7 @@ from django.urls import reverse
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from plan.models import MeasureProgress, Plan
-from plan.progress import progress_year_start
+from plan.progress.services import progress_year_start
 from plan.spreadsheets import Sheet, SpreadsheetError, read_csv_rows, read_xlsx_rows, write_xlsx
 from plan.uploads import MB, check_upload, detect_document_type, upload_limits
 from tests.plan import upload_samples as samples

@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from plan.models import Plan
-from plan.progress import next_year_to_start, progress_year_start
+from plan.progress.selectors import next_year_to_start
+from plan.progress.services import plan_set_reporting_year, progress_year_start
 
 
 class Command(BaseCommand):
@@ -12,22 +13,22 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, help="開始する年度（西暦、例：2025）。省略時は次の未開始の年度。")
+        parser.add_argument("--year", dest="fiscal_year", type=int, help="開始する年度（西暦、例：2025）。省略時は次の未開始の年度。")
         parser.add_argument(
             "--set-reporting-year", action="store_true", help="開始した年度を報告対象年度にも設定します。"
         )
 
-    def handle(self, *args, year=None, set_reporting_year=False, verbosity=1, **options):
+    def handle(self, *args, fiscal_year=None, set_reporting_year=False, verbosity=1, **options):
         plan = Plan.objects.current()
         if plan is None:
             raise CommandError("計画データがありません。先に load_reference_data を実行してください。")
-        if year is None:
+        if fiscal_year is None:
             next_year = next_year_to_start(plan)
             if next_year is None:
                 raise CommandError("計画期間のすべての年度を開始済みです。")
-            year = next_year.year
+            fiscal_year = next_year.year
         try:
-            result = progress_year_start(plan=plan, fiscal_year=year, user=None)
+            result = progress_year_start(plan=plan, fiscal_year=fiscal_year, user=None)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         if verbosity:
@@ -36,7 +37,6 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{result.year.label}はすでに開始されています（何も変更していません）。")
         if set_reporting_year:
-            plan.reporting_fiscal_year = result.year.year
-            plan.save(update_fields=["reporting_fiscal_year"])
+            reporting_year = plan_set_reporting_year(plan=plan, fiscal_year=result.year.year, user=None)
             if verbosity:
-                self.stdout.write(f"報告対象年度を{result.year.label}にしました。")
+                self.stdout.write(f"報告対象年度を{reporting_year.label}にしました。")

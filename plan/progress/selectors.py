@@ -1,0 +1,212 @@
+"""Measure progress: the reads behind the pages. The progress list and its counts, the years
+started, and what the measure page shows of progress (each year's record and the history)."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from plan.fiscal_year import FiscalYear
+from plan.models import Department, Goal, Listing, Measure, MeasureProgress, Plan, ProgressAssessment
+from plan.progress.access import progress_edit_scope, progress_editable_by
+from plan.progress.validation import Change, editable_values
+
+# --- the progress list -----------------------------------------------------------------------
+
+
+@dataclass
+class ProgressFilters:
+    goal: int | None = None
+    area: int | None = None
+    department: Department | None = None
+    assessment: str = ""  # a value, "none" for not yet assessed, or "" for all
+    not_updated: bool = False
+    mine: bool = False
+    q: str = ""
+
+    @property
+    def active(self):
+        return bool(
+            self.goal or self.area or self.department or self.assessment or self.not_updated or self.mine or self.q
+        )
+
+
+def department_and_divisions(department: Department) -> list[int]:
+    """A bureau stands for itself and its divisions; a division for itself."""
+    if department.parent_id:
+        return [department.pk]
+    return [department.pk, *Department.objects.filter(parent=department).values_list("pk", flat=True)]
+
+
+def progress_listings(*, plan: Plan, fiscal_year: int, filters: ProgressFilters, user) -> list[Listing]:
+    """The rows of the progress list: every listing (re-listings where the plan lists them) in the
+    plan's order, each with its measure's record for the year as `record` (None before the year is
+    started) and whether `user` may edit it there as `editable` (never on a re-listing)."""
+    records = MeasureProgress.objects.filter(fiscal_year=fiscal_year).select_related("updated_by").prefetch_related(
+        "departments__parent"
+    )
+    listings = (
+        Listing.objects.filter(measure__plan=plan)
+        .select_related("measure", "area__goal")
+        .prefetch_related(Prefetch("measure__progress_records", queryset=records, to_attr="year_records"))
+        .order_by("area__goal__number", "area__position", "position")
+    )
+    if filters.goal:
+        listings = listings.filter(area__goal__number=filters.goal)
+    if filters.area:
+        listings = listings.filter(area_id=filters.area)
+    if filters.q:
+        listings = listings.filter(measure__in=Measure.objects.filter(plan=plan).search(filters.q).values("pk"))
+    record_filter = Q()
+    if filters.department:
+        record_filter &= Q(departments__in=department_and_divisions(filters.department))
+    if filters.assessment == "none":
+        record_filter &= Q(assessment="")
+    elif filters.assessment:
+        record_filter &= Q(assessment=filters.assessment)
+    if filters.not_updated:
+        record_filter &= Q(updated_at__isnull=True)
+    if filters.mine:
+        record_filter &= Q(pk__in=progress_editable_by(user).values("pk"))
+    if record_filter:
+        matching = MeasureProgress.objects.filter(record_filter, fiscal_year=fiscal_year, measure=OuterRef("measure"))
+        listings = listings.filter(Exists(matching))
+    scope = progress_edit_scope(user)
+    rows = list(listings)
+    for listing in rows:
+        listing.record = listing.measure.year_records[0] if listing.measure.year_records else None
+        listing.editable = bool(listing.record and not listing.relisted and scope.covers(listing.record))
+    return rows
+
+
+@dataclass
+class GoalCounts:
+    goal: Goal
+    counts: dict = field(default_factory=dict)  # assessment value ("" for not assessed) -> n
+    not_updated: int = 0
+    records: int = 0
+
+    def count(self, value):
+        return self.counts.get(value, 0)
+
+    @property
+    def unassessed(self):
+        return self.counts.get("", 0)
+
+    @property
+    def cells(self):
+        return [(value, label, self.count(value)) for value, label in ProgressAssessment.choices]
+
+
+def progress_counts(*, plan: Plan, fiscal_year: int) -> list[GoalCounts]:
+    """Records per assessment for each goal, each measure counted once, under its original listing."""
+    goals = {goal.number: GoalCounts(goal) for goal in Goal.objects.filter(plan=plan).order_by("number")}
+    rows = (
+        MeasureProgress.objects.filter(
+            measure__plan=plan, fiscal_year=fiscal_year, measure__listings__relisted=False
+        )
+        .values("measure__listings__area__goal__number", "assessment")
+        .annotate(n=Count("pk"), not_updated=Count("pk", filter=Q(updated_at__isnull=True)))
+    )
+    for row in rows:
+        counts = goals.get(row["measure__listings__area__goal__number"])
+        if counts is None:
+            continue
+        counts.counts[row["assessment"]] = counts.counts.get(row["assessment"], 0) + row["n"]
+        counts.not_updated += row["not_updated"]
+        counts.records += row["n"]
+    return list(goals.values())
+
+
+# --- the years -------------------------------------------------------------------------------
+
+
+def started_years(plan: Plan) -> dict[int, dict]:
+    """{fiscal year: {"records": n, "not_updated": n}} for the years that have records."""
+    rows = (
+        MeasureProgress.objects.filter(measure__plan=plan)
+        .values("fiscal_year")
+        .annotate(records=Count("pk"), not_updated=Count("pk", filter=Q(updated_at__isnull=True)))
+    )
+    return {row["fiscal_year"]: row for row in rows}
+
+
+def next_year_to_start(plan: Plan) -> FiscalYear | None:
+    years = started_years(plan)
+    candidate = FiscalYear(max(years) + 1) if years else FiscalYear(plan.start_fiscal_year)
+    return candidate if candidate.year <= plan.end_fiscal_year else None
+
+
+# --- the measure page ------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    user: object
+    year: FiscalYear
+    reason: str
+    created: bool
+    version: int
+    changes: list[Change]
+
+
+def progress_history(measure: Measure) -> list[HistoryEntry]:
+    """Every change to the measure's progress records, newest first: who, when, why, old → new."""
+    history_model = MeasureProgress.history.model
+    entries = list(
+        history_model.objects.filter(measure_id=measure.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    snapshot_model = history_model.departments.model
+    names = {department.pk: str(department) for department in Department.objects.select_related("parent")}
+    departments = {}
+    for history_id, department_id in snapshot_model.objects.filter(history__in=entries).values_list(
+        "history_id", "department_id"
+    ):
+        departments.setdefault(history_id, []).append(names.get(department_id, f"（削除された所管 {department_id}）"))
+
+    result, previous = [], {}
+    for entry in entries:
+        state = editable_values(entry)
+        state["departments"] = sorted(departments.get(entry.history_id, []))
+        before = previous.get(entry.id)
+        if before is None:
+            changes = [Change(name, None, value) for name, value in state.items() if value]
+        else:
+            changes = [Change(name, before[name], value) for name, value in state.items() if before[name] != value]
+        previous[entry.id] = state
+        if before is not None and not changes:
+            continue  # nothing a person would see changed
+        result.append(
+            HistoryEntry(
+                when=entry.history_date,
+                user=entry.history_user,
+                year=FiscalYear(entry.fiscal_year),
+                reason=entry.history_change_reason or "",
+                created=before is None,
+                version=entry.version,
+                changes=changes,
+            )
+        )
+    result.sort(key=lambda item: item.when, reverse=True)
+    return result
+
+
+def measure_progress_context(*, measure: Measure, user, plan: Plan) -> dict:
+    """What the measure page shows of progress: each year's record (newest first, with whether
+    `user` may edit it), the history, and the reporting year."""
+    records = list(
+        MeasureProgress.objects.filter(measure=measure)
+        .select_related("updated_by")
+        .prefetch_related("departments__parent")
+        .order_by("-fiscal_year")
+    )
+    scope = progress_edit_scope(user)
+    for record in records:
+        record.editable = scope.covers(record)
+    return {
+        "progress_records": records,
+        "progress_history": progress_history(measure),
+        "progress_reporting_year": plan.current_reporting_year(),
+    }
