@@ -170,8 +170,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Uploads ------------------------------------------------------------------------------------
-# Caps for every upload, applied by the one upload guard (plan/uploads.py) before anything parses
-# a file; see docs/uploads.md. A kind's entries override plan.uploads.DEFAULT_LIMITS one by one.
+# Caps for every upload, applied by the one upload guard (plan/common/uploads.py) before anything parses
+# a file; see docs/uploads.md. A kind's entries override plan.common.uploads.DEFAULT_LIMITS one by one.
 # "spreadsheet": workbooks and CSV imported into the system (progress import, admin imports);
 # "attachment": files stored as they are (meeting minutes).
 UPLOAD_LIMITS = {

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import transaction
 
 from indicators.models import Indicator
-from plan.loading import LoadReport, sync_record
-from plan.text import normalize
+from plan.common.text import normalize
+from plan.reference.loading import LoadReport, sync_record
 
 
 def _default_path() -> Path:

@@ -22,7 +22,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from meetings.models import CaseReview, FollowUp, Meeting, Organization
-from plan.roles import Role, can_handle_case_records, has_role, is_plan_admin
+from plan.accounts.roles import Role, can_handle_case_records, has_role, is_plan_admin
 
 # Roles that read the content of closed (非公開) meetings: minutes, the minutes file, decisions and
 # follow-ups. The committee meets in closed session because it handles confidential information;

@@ -39,7 +39,7 @@ from meetings.provider_names import (
     warn_about_provider_names,
 )
 from meetings.services import ItemChange
-from plan.admin import ReadOnlyAdmin
+from plan.adminsite.site import ReadOnlyAdmin
 
 # --- writes: through meetings.services ---------------------------------------------------------------
 
@@ -118,7 +118,7 @@ class ServiceAdmin:
 
 # --- free text: providers' names masked for whoever may not see them ----------------------------------
 #
-# The admin lets in plan administrators and superusers (plan.admin_site). A superuser who is neither
+# The admin lets in plan administrators and superusers (plan.adminsite.site). A superuser who is neither
 # the secretariat nor a case-permission holder may not see providers' names: every free text below
 # is shown to them masked and read-only (a masked text must never be saved back over what was typed),
 # in lists, forms, search, history and the list of what a deletion takes along.

@@ -1,6 +1,6 @@
 """Attached minutes: which files are accepted, judged by their content rather than their name.
 
-A file is accepted when it passes the project's one upload guard (plan.uploads, kind
+A file is accepted when it passes the project's one upload guard (plan.common.uploads, kind
 "attachment": the size cap from settings.UPLOAD_LIMITS, 30 MB by default; zip bombs and XML
 entity declarations refused), its bytes are a PDF, a Word document (.docx) or an Excel workbook
 (.xlsx), its name has the matching extension and it carries no macros. Files are stored under
@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 
-from plan.uploads import CONTENT_TYPES, LABELS, check_upload, size_help_text
+from plan.common.uploads import CONTENT_TYPES, LABELS, check_upload, size_help_text
 
 ACCEPTED_TYPES = ("pdf", "docx", "xlsx")
 WRONG_TYPE = "添付できるのは PDF・Word（.docx）・Excel（.xlsx）のファイルだけです。"

@@ -18,8 +18,8 @@ from meetings.models import (
 )
 from meetings.names import clean_organization_name
 from meetings.services import ItemChange
-from plan.fiscal_year import FiscalYear
-from plan.form_fields import RecordsChoiceField, fits_column
+from plan.common.fiscal_year import FiscalYear
+from plan.common.form_fields import RecordsChoiceField, fits_column
 from plan.models import Measure, Plan
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

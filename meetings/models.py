@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from meetings.files import validate_minutes_file
 from meetings.names import clean_organization_name, names_are_similar
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
 from plan.models import FixtureLoaded
 
 CASE_REVIEW_TIER_CODE = "case-review"

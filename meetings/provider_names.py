@@ -8,7 +8,7 @@ hand: meeting titles, places, minutes and decisions, agenda items, follow-ups, n
 downloads, in search and in the admin.
 
 The names are read once per request: `for_reader(user)` keeps them on the user object, which is
-the request's own (as plan.roles does with the user's groups).
+the request's own (as plan.accounts.roles does with the user's groups).
 """
 
 from collections import defaultdict

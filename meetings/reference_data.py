@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 
 from meetings.models import Body, Tier
-from plan.loading import LoadReport, sync_record
-from plan.text import normalize
+from plan.common.text import normalize
+from plan.reference.loading import LoadReport, sync_record
 
 BODY_TEXT_FIELDS = [
     "name",

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from meetings import access
 from meetings.models import Body
 from meetings.provider_names import mask_provider_names
-from plan.fiscal_year import FiscalYear
-from plan.spreadsheets import Sheet
+from plan.common.fiscal_year import FiscalYear
+from plan.common.spreadsheets import Sheet
 
 
 @dataclass

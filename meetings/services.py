@@ -383,7 +383,7 @@ def _unique_sets_with(model, field_name) -> list[tuple[str, ...]]:
 
 # --- bodies, tiers and committee members (reference records kept by the secretariat) ------------------
 # None of them keeps a history. The loader (meetings.reference_data) writes bodies and tiers from the
-# fixture through plan.loading, which tells its own values from the secretariat's changes.
+# fixture through plan.reference.loading, which tells its own values from the secretariat's changes.
 
 
 @transaction.atomic

@@ -45,9 +45,9 @@ from meetings.names import LEGAL_FORMS, clean_organization_name
 from meetings.provider_names import search_words, text_matches, typed_texts, warn_about_provider_names
 from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
 from meetings.search import MeetingSearchForm, meetings_matching
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
+from plan.common.spreadsheets import spreadsheet_response
 from plan.models import Plan
-from plan.spreadsheets import spreadsheet_response
 
 PAGE_SIZE = 50
 

@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from municipalities.models import Municipality, MunicipalOfficer
 from municipalities.resources import MunicipalityResource
-from plan.admin import UserAdmin
-from plan.admin_formats import SpreadsheetImportExportAdmin
+from plan.accounts.admin import UserAdmin
+from plan.adminsite.formats import SpreadsheetImportExportAdmin
 from plan.models import User
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from municipalities.models import Municipality
-from plan.loading import LoadReport, sync_record
+from plan.reference.loading import LoadReport, sync_record
 
 COLUMNS = ["code6", "code5", "name", "kana", "kind", "region"]
 # CSV column for each model field whose name differs.

@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from plan.roles import Role, has_role
+from plan.accounts.roles import Role, has_role
 
 
 def role_required(*roles: Role):

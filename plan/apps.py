@@ -10,4 +10,4 @@ class PlanConfig(AppConfig):
 
 class PlanAdminConfig(admin_apps.AdminConfig):
     default = False
-    default_site = "plan.admin_site.PlanAdminSite"
+    default_site = "plan.adminsite.site.PlanAdminSite"

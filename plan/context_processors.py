@@ -1,4 +1,4 @@
-from plan.roles import can_handle_case_records, role_of
+from plan.accounts.roles import can_handle_case_records, role_of
 
 
 def user_role(request):

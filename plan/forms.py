@@ -1,6 +1,7 @@
 from django import forms
 
-from plan.form_fields import RecordsChoiceField
+from plan.common.form_fields import RecordsChoiceField
+from plan.common.uploads import check_upload, size_help_text
 from plan.models import Department, Measure, MeasureProgress, ProgressAssessment, ProgressDirection
 from plan.progress.validation import (
     FIELD_LABELS,
@@ -9,7 +10,6 @@ from plan.progress.validation import (
     progress_values_errors,
     version_conflict,
 )
-from plan.uploads import check_upload, size_help_text
 
 
 class HeadingReviewForm(forms.ModelForm):
@@ -20,7 +20,7 @@ class HeadingReviewForm(forms.ModelForm):
         help_texts = {"heading": "原文の表で結合されていたセルの内容として正しい事項を入力してください。"}
 
     def clean_heading(self):
-        from plan.text import normalize
+        from plan.common.text import normalize
 
         heading = normalize(self.cleaned_data["heading"])
         if not heading:
@@ -126,7 +126,7 @@ class ProgressImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The cap comes from settings (plan.uploads), so the help text is built when the form is.
+        # The cap comes from settings (plan.common.uploads), so the help text is built when the form is.
         self.fields["file"].help_text = (
             "この画面の「Excel で書き出す」で書き出したファイルに記入したものを選んでください。"
             "一部の行だけのファイルでもかまいません。" + size_help_text("spreadsheet")

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
 
 
 class FixtureLoaded(models.Model):
@@ -67,7 +67,7 @@ class Department(FixtureLoaded):
 
 
 class User(AbstractUser):
-    """An account. Roles are Django groups (see plan.roles); accounts are deactivated, never deleted."""
+    """An account. Roles are Django groups (see plan.accounts.roles); accounts are deactivated, never deleted."""
 
     departments = models.ManyToManyField(
         Department,
@@ -94,7 +94,7 @@ class User(AbstractUser):
 
 
 class CasePermissionChange(models.Model):
-    """One grant or withdrawal of the case permission: written only by plan.services, never edited.
+    """One grant or withdrawal of the case permission: written only by plan.accounts.services, never edited.
 
     The permission opens every individual case review, so who gave it to whom, when and why must
     stay answerable after the fact.
@@ -250,7 +250,7 @@ class MeasureQuerySet(models.QuerySet):
 
     def search(self, text):
         """Measures whose number is `text`, or whose heading or content (own or re-listed) contains it."""
-        from plan.text import normalize
+        from plan.common.text import normalize
 
         # Split first: normalising would join words typed with a space between Japanese words.
         words = [normalize(word) for word in (text or "").split()]

@@ -8,7 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from plan.access import any_role_required, role_required
-from plan.fiscal_year import FiscalYear
+from plan.accounts.roles import Role, has_role, is_plan_admin
+from plan.common.fiscal_year import FiscalYear
+from plan.common.spreadsheets import SpreadsheetError, spreadsheet_response
 from plan.forms import (
     HeadingReviewForm,
     ProgressFilterForm,
@@ -42,9 +44,7 @@ from plan.progress.spreadsheet import (
     progress_import_parse,
 )
 from plan.progress.validation import ProgressConflict
-from plan.roles import Role, has_role, is_plan_admin
 from plan.services import measure_review_heading
-from plan.spreadsheets import SpreadsheetError, spreadsheet_response
 
 
 def _current_plan():

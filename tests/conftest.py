@@ -5,7 +5,7 @@ import os
 import pytest
 from django.core.management import call_command
 
-from plan.roles import Role
+from plan.accounts.roles import Role
 from tests.factories import UserFactory, municipality, welfare_division
 
 

@@ -1,9 +1,9 @@
 import factory
 
 from municipalities.models import Municipality, MunicipalOfficer
+from plan.accounts.roles import Role
+from plan.accounts.services import case_permission_grant, user_set_role
 from plan.models import Department, User
-from plan.roles import Role
-from plan.services import case_permission_grant, user_set_role
 
 OPERATOR_USERNAME = "case-permission-operator"
 

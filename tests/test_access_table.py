@@ -111,7 +111,7 @@ ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS = {
     "admin:login": REDIRECT,  # already signed in: on to the admin index
     "admin:view_on_site": NOT_FOUND,  # no model here has a public page of its own
     # The case permission: its grant/revoke page is for system operators (superusers)
-    # only, and its log is written by plan.services only.
+    # only, and its log is written by plan.accounts.services only.
     "admin:plan_user_case_permission": FORBIDDEN,
     "admin:plan_casepermissionchange_add": FORBIDDEN,
     "admin:plan_casepermissionchange_delete": FORBIDDEN,

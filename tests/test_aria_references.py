@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from plan.accounts.roles import Role
 from plan.models import Plan
 from plan.progress.services import progress_year_start
-from plan.roles import Role
 from tests.factories import UserFactory
 from tests.meetings.helpers import formset_management, meeting_post
 from tests.meetings.samples import ensure_samples

@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
+from plan.accounts.roles import Role, has_role, is_plan_admin
 from plan.models import Department, Measure, MeasureProgress
-from plan.roles import Role, has_role, is_plan_admin
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
 from plan.models import Department, Goal, Listing, Measure, MeasureProgress, Plan, ProgressAssessment
 from plan.progress.access import progress_edit_scope, progress_editable_by
 from plan.progress.validation import Change, editable_values

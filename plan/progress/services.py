@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
 from plan.models import Measure, MeasureProgress, MeasureResponsibility, Plan
 from plan.progress.access import can_edit_progress, check_can_manage_progress
 from plan.progress.validation import (

@@ -1,6 +1,6 @@
 """The progress spreadsheet round trip: export a year's records, read an edited file back.
 
-Written and read through plan.spreadsheets (the project's one writer and reader). Each exported
+Written and read through plan.common.spreadsheets (the project's one writer and reader). Each exported
 row carries the record's version (版): a row whose record was saved in the system after the
 export is a conflict and is never applied. Importing is two steps: `progress_import_parse` checks
 the whole file and describes what would change (the preview); `progress_import_apply` applies the
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
+from plan.common.spreadsheets import Sheet, SpreadsheetError, read_xlsx_rows
 from plan.models import Department, Measure, MeasureProgress, Plan, ProgressAssessment, ProgressDirection
 from plan.progress.access import ProgressScope, progress_edit_scope, progress_visible_to
 from plan.progress.selectors import department_and_divisions
@@ -32,7 +33,6 @@ from plan.progress.validation import (
     progress_values_errors,
     version_conflict,
 )
-from plan.spreadsheets import Sheet, SpreadsheetError, read_xlsx_rows
 
 COL_NUMBER = "No."
 COL_HEADING = "事項"

@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from plan.roles import Role
+from plan.accounts.roles import Role
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory
 from tests.meetings.factories import OrganizationFactory

@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from plan.accounts.roles import Role
 from plan.models import MeasureProgress, Plan
 from plan.progress.services import progress_year_start
-from plan.roles import Role
 from tests.browser.conftest import VIEWPORT, log_in
 from tests.factories import UserFactory, welfare_division
 

@@ -2,7 +2,7 @@ from django.conf import settings
 
 from indicators.models import Indicator
 from indicators.reference_data import load_indicators
-from plan.text import normalize
+from plan.common.text import normalize
 
 SEED = settings.FIXTURES_DIR / "source" / "000_6cdbc0e959ed2f54.txt"
 

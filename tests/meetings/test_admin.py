@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 
 from meetings.models import CommitteeMember
-from plan.roles import Role
+from plan.accounts.roles import Role
 from tests.factories import UserFactory
 from tests.meetings.factories import case_review, committee, council
 from tests.meetings.helpers import text_of

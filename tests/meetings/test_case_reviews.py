@@ -202,7 +202,7 @@ class TestRecording:
 
 class TestDownload:
     def test_holders_download_the_years_records(self, client, case_handler):
-        from plan.spreadsheets import read_xlsx_rows
+        from plan.common.spreadsheets import read_xlsx_rows
 
         npo = OrganizationFactory(name="NPO法人ぱっぷす")
         case_review(case_code="C-1", organizations=[npo], supported_before=[npo])

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from meetings.models import Meeting
 from meetings.reports import meeting_count_rows
-from plan.fiscal_year import FiscalYear
-from plan.spreadsheets import read_xlsx_rows
+from plan.common.fiscal_year import FiscalYear
+from plan.common.spreadsheets import read_xlsx_rows
 from tests.meetings.factories import MeetingFactory, case_review, committee_meeting, tier
 from tests.meetings.helpers import text_of
 

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from meetings.models import Meeting
-from plan.uploads import MB
+from plan.common.uploads import MB
 from tests.meetings.factories import MeetingFactory, committee_meeting
 from tests.meetings.helpers import meeting_post, text_of
 

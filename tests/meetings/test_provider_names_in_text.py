@@ -145,7 +145,7 @@ class TestPages:
 
 class TestDownloads:
     def test_the_case_review_sheet_goes_through_the_same_rule(self, client, shelter, viewer, case_handler):
-        from plan.spreadsheets import read_xlsx_rows
+        from plan.common.spreadsheets import read_xlsx_rows
 
         review = case_review(
             organizations=[shelter],

@@ -1,7 +1,7 @@
 import pytest
 
 from plan.models import Plan
-from plan.reference_data import load_departments, load_plan
+from plan.reference.data import load_departments, load_plan
 
 
 @pytest.fixture

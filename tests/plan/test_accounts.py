@@ -8,8 +8,8 @@ from django.core import mail
 from django.urls import reverse
 
 from municipalities.models import Municipality
+from plan.accounts.roles import GROUP_NAMES, Role, role_of
 from plan.models import User
-from plan.roles import GROUP_NAMES, Role, role_of
 
 
 class TestLogin:

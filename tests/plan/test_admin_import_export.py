@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from plan.common.spreadsheets import Sheet, write_xlsx
 from plan.models import Measure
-from plan.spreadsheets import Sheet, write_xlsx
 
 
 @pytest.fixture
@@ -127,15 +127,15 @@ def nothing_is_read_or_stored(monkeypatch):
     import tablib
     from import_export.tmp_storages import TempFolderStorage
 
-    import plan.admin_formats
+    import plan.adminsite.formats
 
     def fail(*args, **kwargs):
         raise AssertionError("the upload was stored or parsed before it was refused")
 
     monkeypatch.setattr(openpyxl, "load_workbook", fail)
     monkeypatch.setattr(tablib, "import_set", fail)
-    monkeypatch.setattr(plan.admin_formats, "read_csv_rows", fail)
-    monkeypatch.setattr(plan.admin_formats, "read_xlsx_rows", fail)
+    monkeypatch.setattr(plan.adminsite.formats, "read_csv_rows", fail)
+    monkeypatch.setattr(plan.adminsite.formats, "read_xlsx_rows", fail)
     monkeypatch.setattr(TempFolderStorage, "save", fail)
 
 

@@ -12,15 +12,14 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from plan.models import CasePermissionChange, User
-from plan.roles import (
+from plan.accounts.roles import (
     CASE_GROUP_NAME,
     CASE_PERMISSION_CODENAME,
     Role,
     can_handle_case_records,
     holds_case_permission,
 )
-from plan.services import (
+from plan.accounts.services import (
     CASE_PERMISSION_REASON_DEACTIVATED,
     CASE_PERMISSION_REASON_ROLE_CHANGED,
     case_permission_grant,
@@ -28,6 +27,7 @@ from plan.services import (
     user_deactivate,
     user_set_role,
 )
+from plan.models import CasePermissionChange, User
 from tests.factories import UserFactory, operator, welfare_division
 
 HOLDERS_ONLY = "個別ケース記録の権限を持てるのは、有効な所管局職員（女性相談支援センターの職員）だけです。"

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from plan.fiscal_year import FiscalYear
+from plan.common.fiscal_year import FiscalYear
 
 PLAN_FIRST, PLAN_LAST = 2024, 2028  # 令和6〜10年度
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from plan.models import Area, Department, Goal, Listing, Measure, MeasureResponsibility, Plan
 from plan.progress.services import responsibility_confirm
-from plan.reference_data import (
+from plan.reference.data import (
     MOVE_DELETE_REASON,
     MOVE_INSERT_REASON,
     load_departments,

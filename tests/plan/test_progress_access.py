@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from plan.accounts.roles import Role
 from plan.models import Department, MeasureProgress, Plan
 from plan.progress.access import can_edit_progress, progress_editable_by
 from plan.progress.services import progress_year_start, responsibility_confirm
-from plan.roles import Role
 from tests.factories import UserFactory, welfare_division
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した", "issues": "", "next_steps": ""}

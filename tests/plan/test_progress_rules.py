@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.test import RequestFactory
 
+from plan.accounts.roles import Role
+from plan.common.spreadsheets import write_xlsx
 from plan.forms import ProgressAdminForm, ProgressForm
 from plan.models import Department, MeasureProgress, MeasureResponsibility, Plan
 from plan.progress.access import (
@@ -36,8 +38,6 @@ from plan.progress.validation import (
     progress_values_errors,
     version_conflict,
 )
-from plan.roles import Role
-from plan.spreadsheets import write_xlsx
 from tests.factories import UserFactory, welfare_division
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した", "issues": "", "next_steps": ""}

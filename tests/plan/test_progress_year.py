@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from plan.models import Department, MeasureProgress, MeasureResponsibility, Plan
 from plan.progress.services import progress_update, progress_year_start, responsibility_confirm
-from plan.reference_data import load_responsibilities
+from plan.reference.data import load_responsibilities
 from tests.factories import welfare_division
 
 GOOD = {"assessment": "on_track", "direction": "expand", "achievements": "実施した", "issues": "課題", "next_steps": "次"}

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from plan.common.text import normalize
 from plan.models import Area, Goal, Listing, Measure
-from plan.source import read_source_goals_and_areas, read_source_rows, strip_relisted_marker
-from plan.text import normalize
+from plan.reference.source import read_source_goals_and_areas, read_source_rows, strip_relisted_marker
 
 _JAPANESE = r"[\u3000-\u30ff\u3400-\u9fff\uff01-\uff60]"
 SPACE_INSIDE_JAPANESE = re.compile(rf"{_JAPANESE}\s+{_JAPANESE}")

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from plan.spreadsheets import (
+from plan.common.spreadsheets import (
     Sheet,
     SpreadsheetError,
     read_csv_rows,

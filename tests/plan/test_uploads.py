@@ -1,4 +1,4 @@
-"""The one upload guard (plan/uploads.py): size caps from settings, type by content, zip and XML
+"""The one upload guard (plan/common/uploads.py): size caps from settings, type by content, zip and XML
 bombs refused before anything parses them, row and cell caps while reading; and the progress
 import going through it (a refused file changes nothing and says why beside the field).
 
@@ -18,10 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.urls import reverse
 from openpyxl.worksheet._reader import WorkSheetParser
 
+from plan.common.spreadsheets import Sheet, SpreadsheetError, read_csv_rows, read_xlsx_rows, write_xlsx
+from plan.common.uploads import MB, check_upload, detect_document_type, upload_limits
 from plan.models import MeasureProgress, Plan
 from plan.progress.services import progress_year_start
-from plan.spreadsheets import Sheet, SpreadsheetError, read_csv_rows, read_xlsx_rows, write_xlsx
-from plan.uploads import MB, check_upload, detect_document_type, upload_limits
 from tests.plan import upload_samples as samples
 
 TOO_LARGE_10 = "ファイルが大きすぎます（上限 10 MB"

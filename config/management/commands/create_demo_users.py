@@ -3,9 +3,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from municipalities.models import Municipality, MunicipalOfficer
+from plan.accounts.roles import Role, holds_case_permission
+from plan.accounts.services import case_permission_grant, user_set_role
 from plan.models import CasePermissionChange, Department, User
-from plan.roles import Role, holds_case_permission
-from plan.services import case_permission_grant, user_set_role
 
 DEMO_PASSWORD = "demo-pass-2024"
 

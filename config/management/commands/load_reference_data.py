@@ -4,9 +4,9 @@ from django.db import transaction
 from indicators.reference_data import load_indicators
 from meetings.reference_data import load_bodies
 from municipalities.reference_data import load_municipalities
-from plan.loading import LoadReport
-from plan.reference_data import load_departments, load_plan, load_responsibilities
-from plan.roles import setup_groups
+from plan.accounts.roles import setup_groups
+from plan.reference.data import load_departments, load_plan, load_responsibilities
+from plan.reference.loading import LoadReport
 
 # In dependency order: departments before the plan that will point at them, and so on.
 LOADERS = [

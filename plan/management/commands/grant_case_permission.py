@@ -1,5 +1,5 @@
+from plan.accounts.services import case_permission_grant
 from plan.management.commands._case_permission import VIA, CasePermissionCommand
-from plan.services import case_permission_grant
 
 
 class Command(CasePermissionCommand):

@@ -1,5 +1,5 @@
+from plan.accounts.services import case_permission_revoke
 from plan.management.commands._case_permission import VIA, CasePermissionCommand
-from plan.services import case_permission_revoke
 
 
 class Command(CasePermissionCommand):

@@ -1,6 +1,6 @@
 """Loading the plan (fixtures/plan.yaml) and the departments (fixtures/departments.yaml).
 
-Every row goes through plan.loading (sync_record, update_record), so loading is idempotent, a
+Every row goes through plan.reference.loading (sync_record, update_record), so loading is idempotent, a
 corrected fixture line updates its row, and a value changed in the system since the last load is
 kept and reported as a conflict unless the caller asks to overwrite.
 """
@@ -12,7 +12,9 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from plan.loading import (
+from plan.common.text import normalize
+from plan.models import Area, Department, Goal, Listing, Measure, Plan
+from plan.reference.loading import (
     LOAD_REASON,
     Conflict,
     LoadReport,
@@ -21,8 +23,6 @@ from plan.loading import (
     sync_record,
     update_record,
 )
-from plan.models import Area, Department, Goal, Listing, Measure, Plan
-from plan.text import normalize
 
 PLAN_FIXTURE = "plan.yaml"
 DEPARTMENTS_FIXTURE = "departments.yaml"

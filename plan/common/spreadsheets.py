@@ -39,7 +39,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from plan.uploads import (
+from plan.common.uploads import (
     NOT_XLSX,
     binary_file,
     check_upload,
@@ -352,7 +352,7 @@ def _keep_carriage_returns(xlsx: bytes) -> bytes:
 
 # --- reading ---------------------------------------------------------------------------------
 #
-# Every upload is checked by plan.uploads (size, content type, zip and XML bombs) before a reader
+# Every upload is checked by plan.common.uploads (size, content type, zip and XML bombs) before a reader
 # touches it; the readers then stop at the row and cell caps, so no file can cost more than the
 # caps allow however it is built.
 

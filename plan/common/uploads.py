@@ -15,7 +15,7 @@ for the field (a `ValidationError`):
   Word never write one, and it is how "billion laughs" entity bombs are built. Only each member's
   prolog is read (at most 64 KiB), since a DOCTYPE may only stand before the root element.
 
-Reading rows (plan.spreadsheets) then stops at the row and cell caps. defusedxml, a dependency,
+Reading rows (plan.common.spreadsheets) then stops at the row and cell caps. defusedxml, a dependency,
 makes openpyxl refuse entity declarations too, as a second line.
 """
 

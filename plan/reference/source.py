@@ -6,7 +6,7 @@ tab-separated table: a `No.	事項	内容` header, then one row per measure (「
 number cell marks a re-listing). Blank lines and `----` separator rows are page-break debris.
 
 The text is returned raw, without normalisation, so that tests can compare the source with what
-the loader stored (plan.text.normalize applied). fixtures/plan.yaml is the structured, corrected
+the loader stored (plan.common.text.normalize applied). fixtures/plan.yaml is the structured, corrected
 form that the loader reads; this module is how we check it against the source.
 """
 

@@ -6,10 +6,10 @@ Excel in Shift_JIS (CP932) failed with `UnicodeDecodeError`; (c) show English me
 file with wrong headers, a Python traceback with the server's file paths; (d) store text starting
 with "=" as a formula on export. Here:
 
-- `GuardedImportForm` runs plan.uploads.check_upload on the file (size, content, zip and XML
+- `GuardedImportForm` runs plan.common.uploads.check_upload on the file (size, content, zip and XML
   bombs) before import-export writes it anywhere or reads a row, and checks that its content is
   the chosen format;
-- `SafeXLSX` and `SafeCSV` read through plan.spreadsheets (row and cell caps; CSV in UTF-8 with or
+- `SafeXLSX` and `SafeCSV` read through plan.common.spreadsheets (row and cell caps; CSV in UTF-8 with or
   without BOM, or CP932) and export through our writer;
 - `GuardedImportResource` (mixed into each resource for the import) checks the header row first
   (「列「code6」がありません」), numbers rows as Excel or the CSV file shows them, and turns every
@@ -30,8 +30,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from plan.spreadsheets import Sheet, SpreadsheetError, read_csv_rows, read_xlsx_rows, write_xlsx
-from plan.uploads import check_upload, size_help_text
+from plan.common.spreadsheets import Sheet, SpreadsheetError, read_csv_rows, read_xlsx_rows, write_xlsx
+from plan.common.uploads import check_upload, size_help_text
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class SafeXLSX(base_formats.XLSX):
 
 
 class SafeCSV(base_formats.CSV):
-    """CSV read as bytes and decoded by plan.spreadsheets: UTF-8 (with or without BOM) or CP932.
+    """CSV read as bytes and decoded by plan.common.spreadsheets: UTF-8 (with or without BOM) or CP932.
 
     import-export's text formats decode with one fixed encoding; a binary format gets the bytes.
     """
@@ -274,7 +274,7 @@ def guarded_resource(resource_class):
 
 
 class SpreadsheetImportExportAdmin(ImportExportModelAdmin):
-    """The admins with import/export: xlsx or CSV in, xlsx out through plan.spreadsheets."""
+    """The admins with import/export: xlsx or CSV in, xlsx out through plan.common.spreadsheets."""
 
     import_formats = [SafeXLSX, SafeCSV]
     export_formats = [SafeXLSX]

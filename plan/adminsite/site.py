@@ -1,3 +1,6 @@
+"""The admin site (plan.apps.PlanAdminConfig makes it Django's `admin.site`), and ReadOnlyAdmin,
+the base for records that only the system writes. Every app's admin registers on this site."""
+
 import inspect
 import logging
 import re
@@ -27,7 +30,7 @@ class PlanAdminSite(admin.AdminSite):
     index_title = "データの管理"
 
     def has_permission(self, request):
-        from plan.roles import is_plan_admin
+        from plan.accounts.roles import is_plan_admin
 
         user = request.user
         return user.is_active and user.is_staff and (user.is_superuser or is_plan_admin(user))
@@ -44,6 +47,19 @@ class PlanAdminSite(admin.AdminSite):
             else:
                 view = _guard_overflow(_guard_ids(view, model_admin))
         return super().admin_view(view, cacheable)
+
+
+class ReadOnlyAdmin:
+    """For records written only by the system (roles, logs, loaded mappings): shown, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _guard_ids(view, model_admin):

@@ -122,7 +122,7 @@ def setup_groups() -> dict[str, Group]:
         Role.PLAN_ADMIN: _permissions(
             _DATA_APPS,
             ["add", "change", "delete", "view"],
-            # The case permission's log is written by plan.services alone: the secretariat reads it.
+            # The case permission's log is written by plan.accounts.services alone: the secretariat reads it.
             exclude=["delete_user", *(f"{action}_casepermissionchange" for action in ("add", "change", "delete"))],
         )
         | Permission.objects.filter(content_type__app_label="auth", codename="view_group")
