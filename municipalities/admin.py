@@ -1,9 +1,27 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import redirect
+from simple_history.admin import SimpleHistoryAdmin
 
-from municipalities.models import Municipality, MunicipalOfficer
+from municipalities import access, services
+from municipalities.forms import AnnualReturnAdminForm, ReturnRoundAdminForm, TrainingCourseAdminForm
+from municipalities.models import (
+    AnnualReturn,
+    Municipality,
+    MunicipalOfficer,
+    ReturnCourseAttendance,
+    ReturnReminder,
+    ReturnRound,
+    ReturnTransition,
+    TrainingCourse,
+)
 from municipalities.resources import MunicipalityResource
+from municipalities.services import ATTENDANCE_KEY, ReturnConflict
 from plan.accounts.admin import UserAdmin
 from plan.adminsite.formats import SpreadsheetImportExportAdmin
+from plan.adminsite.site import ReadOnlyAdmin
 from plan.models import User
 
 
@@ -52,3 +70,372 @@ class UserWithMunicipalityAdmin(UserAdmin):
     def municipality(self, user):
         officer = getattr(user, "municipal_officer", None)
         return officer.municipality.name if officer else ""
+
+
+# --- annual returns --------------------------------------------------------------------------------
+# For the secretariat (plan administrators) only, as municipalities.access says: system operators
+# who are not plan administrators do not see the returns. Every write goes through
+# municipalities.services; the workflow fields are never edited here.
+
+
+class ReturnsAdminMixin:
+    """Only the secretariat sees these; a past version is shown, never restored (a restore would
+    write around the services)."""
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and access.can_review_returns(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and access.can_review_returns(request.user)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and access.can_review_returns(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and access.can_review_returns(request.user)
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _report_refusal(model_admin, request, error) -> None:
+    model_admin.message_user(request, "".join(error.messages), messages.ERROR)
+
+
+@admin.register(ReturnRound)
+class ReturnRoundAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+    """Opened here (return_round_open: the round and a return per municipality), its deadline and
+    message changed, closed and reopened with the actions. Never deleted: its returns stay."""
+
+    form = ReturnRoundAdminForm
+    list_display = ["fiscal_year_label", "deadline", "is_open", "opened_at", "opened_by", "closed_at", "return_count"]
+    list_select_related = ["opened_by", "closed_by"]
+    readonly_fields = ["opened_at", "opened_by", "closed_at", "closed_by"]
+    actions = ["close_rounds", "reopen_rounds"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(return_count=Count("returns"))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["fiscal_year", "deadline", "message"]
+        return ["fiscal_year", "deadline", "message", "opened_at", "opened_by", "closed_at", "closed_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "fiscal_year"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="報告対象年度", ordering="fiscal_year")
+    def fiscal_year_label(self, round):
+        return round.year.label
+
+    @admin.display(description="受付中", boolean=True)
+    def is_open(self, round):
+        return round.is_open
+
+    @admin.display(description="報告数", ordering="return_count")
+    def return_count(self, round):
+        return round.return_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.return_round_update(round=obj, deadline=obj.deadline, message=obj.message, user=request.user)
+            return
+        opened = services.return_round_open(
+            fiscal_year=obj.fiscal_year, deadline=obj.deadline, message=obj.message, user=request.user
+        )
+        obj.pk = opened.pk
+        obj.opened_at, obj.opened_by = opened.opened_at, opened.opened_by
+        obj._state.adding = False
+
+    @admin.action(description="選択した年度の受付を終了する")
+    def close_rounds(self, request, queryset):
+        self._each(request, queryset.filter(closed_at__isnull=True), services.return_round_close, "受付を終了")
+
+    @admin.action(description="選択した年度の受付を再開する")
+    def reopen_rounds(self, request, queryset):
+        self._each(request, queryset.filter(closed_at__isnull=False), services.return_round_reopen, "受付を再開")
+
+    def _each(self, request, rounds, service, done):
+        count = 0
+        for round in rounds:
+            try:
+                with transaction.atomic():
+                    service(round=round, user=request.user)
+                count += 1
+            except ValidationError as error:
+                _report_refusal(self, request, error)
+        self.message_user(request, f"{count}件の{done}しました。" if count else f"{done}した年度はありません。")
+
+
+@admin.register(TrainingCourse)
+class TrainingCourseAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+    form = TrainingCourseAdminForm
+    list_display = ["name", "fiscal_year", "career_stage", "start_date", "end_date", "topic_list"]
+    list_filter = ["fiscal_year"]
+    search_fields = ["name", "career_stage", "note"]
+
+    @admin.display(description="内容")
+    def topic_list(self, course):
+        return "、".join(course.topic_labels)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.training_course_update(course=obj, user=request.user)
+        else:
+            services.training_course_create(course=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.training_course_delete(course=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for course in queryset:
+                services.training_course_delete(course=course, user=request.user)
+
+
+class CourseAttendanceInline(admin.TabularInline):
+    """The courses attended, saved with the answers by annual_return_save_draft."""
+
+    model = ReturnCourseAttendance
+    fields = ["course", "persons"]
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._year = obj.round.fiscal_year if obj is not None else None
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "course":
+            year = getattr(self, "_year", None)
+            kwargs["queryset"] = TrainingCourse.objects.filter(fiscal_year=year) if year else TrainingCourse.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _editable(self, request, obj):
+        return obj is not None and access.can_edit_return(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return access.can_review_returns(request.user)
+
+
+class TransitionInline(admin.TabularInline):
+    """The workflow's steps, as both sides will see them."""
+
+    model = ReturnTransition
+    fields = ["at", "action", "from_state", "to_state", "by", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return access.can_review_returns(request.user)
+
+
+ANSWER_FIELDSETS = [
+    (
+        "市町村基本計画",
+        [
+            "plan_status",
+            "plan_made_on",
+            "plan_name",
+            "plan_period_start",
+            "plan_period_end",
+            "integrated_plan_name",
+            "plan_expected_fiscal_year",
+            "plan_not_planned_reason",
+        ],
+    ),
+    (
+        "支援調整会議",
+        [
+            "council_status",
+            "council_existing_name",
+            "council_set_up_on",
+            "council_has_representatives",
+            "council_has_practitioners",
+            "council_has_case_review",
+            "council_representatives_meetings",
+            "council_practitioners_meetings",
+            "council_case_review_meetings",
+            "council_private_participation",
+            "council_organizations",
+            "council_new_organization_names",
+            "council_expected_fiscal_year",
+            "council_not_set_up_reason",
+        ],
+    ),
+    (
+        "女性相談支援員",
+        ["workers_placement", "workers_full_time", "workers_part_time", "workers_trained", "workers_trained_explanation"],
+    ),
+    ("民間団体との協働（支援調整会議以外）", ["collaboration_note", "collaboration_organizations"]),
+    ("課題・都への要望", ["requests_to_metro"]),
+]
+WORKFLOW_FIELDS = [
+    "round",
+    "municipality",
+    "state",
+    "version",
+    "updated_at",
+    "updated_by",
+    "prefilled_from",
+    "submitted_at",
+    "submitted_by",
+    "opened_by_secretariat_at",
+    "opened_by_secretariat_by",
+    "accepted_at",
+    "accepted_by",
+    "entered_by_secretariat",
+]
+
+
+@admin.register(AnnualReturn)
+class AnnualReturnAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+    """Returns are created by opening a round and never deleted. The answers of a draft or a
+    sent-back return are saved through annual_return_save_draft (with the version the page was
+    loaded at); the workflow fields are read-only; submitted returns are accepted with the action
+    (sending back, with its comment, comes with the review pages). Opening a submitted return here
+    records that the secretariat has opened it (it can no longer be withdrawn)."""
+
+    form = AnnualReturnAdminForm
+    inlines = [CourseAttendanceInline, TransitionInline]
+    list_display = [
+        "municipality",
+        "fiscal_year_label",
+        "state",
+        "submitted_at",
+        "accepted_at",
+        "entered_by_secretariat",
+        "updated_at",
+    ]
+    list_select_related = ["round", "municipality"]
+    list_filter = ["round", "state", "entered_by_secretariat", "municipality__region", "municipality__kind"]
+    search_fields = ["municipality__name", "municipality__kana", "=municipality__code"]
+    ordering = ["-round__fiscal_year", "municipality__code"]
+    autocomplete_fields = ["council_organizations", "collaboration_organizations"]
+    actions = ["accept_returns"]
+
+    def get_queryset(self, request):
+        return access.returns_visible_to(request.user, super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is not None and access.can_edit_return(request.user, obj)
+        answers = [(title, {"fields": fields}) for title, fields in ANSWER_FIELDSETS]
+        if editable:
+            answers[0][1]["fields"] = [*answers[0][1]["fields"], "expected_version"]
+        return [("報告", {"fields": WORKFLOW_FIELDS}), *answers]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and access.can_edit_return(request.user, obj):
+            return WORKFLOW_FIELDS
+        return [*WORKFLOW_FIELDS, *(name for _, fields in ANSWER_FIELDSETS for name in fields)]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or access.can_edit_return(request.user, obj)
+
+    @admin.display(description="報告対象年度", ordering="round__fiscal_year")
+    def fiscal_year_label(self, annual_return):
+        return annual_return.round.year.label
+
+    def save_model(self, request, obj, form, change):
+        """Saved with the attendance rows in `save_related`."""
+
+    def save_related(self, request, form, formsets, change):
+        values = form.answer_values()
+        for formset in formsets:
+            formset.save(commit=False)  # saves nothing: lists the rows for the admin's change message
+            if formset.model is ReturnCourseAttendance:
+                values[ATTENDANCE_KEY] = {
+                    row.cleaned_data["course"].pk: row.cleaned_data["persons"]
+                    for row in formset.forms
+                    if row.cleaned_data.get("course") and not row.cleaned_data.get("DELETE")
+                }
+        services.annual_return_save_draft(
+            annual_return=form.instance,
+            values=values,
+            expected_version=form.cleaned_data["expected_version"],
+            user=request.user,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id:
+            self._mark_opened(request, object_id)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ReturnConflict as conflict:
+            # Someone saved between the form's check and the save: nothing was saved.
+            messages.error(request, conflict.message)
+        except ValidationError as error:
+            # The return changed state between the form and the save: nothing was saved.
+            _report_refusal(self, request, error)
+        return redirect(request.path)
+
+    def _mark_opened(self, request, object_id):
+        annual_return = self.get_object(request, object_id)
+        if annual_return is not None and annual_return.state == AnnualReturn.State.SUBMITTED and (
+            annual_return.opened_by_secretariat_at is None and access.can_review_returns(request.user)
+        ):
+            services.annual_return_mark_opened(annual_return=annual_return, user=request.user)
+
+    @admin.action(description="選択した報告を受理する（提出済みのもの）")
+    def accept_returns(self, request, queryset):
+        report = services.annual_returns_accept(returns=list(queryset), user=request.user)
+        self.message_user(request, report.summary, messages.WARNING if report.refused else messages.SUCCESS)
+
+
+@admin.register(ReturnTransition)
+class ReturnTransitionAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
+    """Written by the services at every change of state; read here."""
+
+    list_display = ["at", "annual_return", "action", "from_state", "to_state", "by"]
+    list_select_related = ["annual_return__municipality", "annual_return__round", "by"]
+    list_filter = ["action", "to_state", "annual_return__round"]
+    search_fields = ["annual_return__municipality__name", "comment", "by__username", "by__last_name"]
+    date_hierarchy = "at"
+    fields = ["annual_return", "at", "action", "from_state", "to_state", "by", "comment"]
+    readonly_fields = fields
+
+
+@admin.register(ReturnReminder)
+class ReturnReminderAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
+    """Written when a reminder is sent (next step); read here."""
+
+    list_display = ["sent_at", "round", "municipality", "channel", "sent_by"]
+    list_select_related = ["round", "municipality", "sent_by"]
+    list_filter = ["round", "channel"]
+    search_fields = ["municipality__name"]
+    fields = ["round", "municipality", "sent_at", "channel", "sent_by"]
+    readonly_fields = fields

@@ -95,6 +95,20 @@ EXPECTED = {
     # The merge log is written by the merge only and never edited or deleted.
     "admin:meetings_organizationmerge_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     "admin:meetings_organizationmerge_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
+    # annual returns: made by opening a round and never deleted (nor are rounds); the transition and
+    # reminder logs are written by the services only.
+    **{
+        f"admin:municipalities_{page}": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN}
+        for page in (
+            "annualreturn_add",
+            "annualreturn_delete",
+            "returnround_delete",
+            "returntransition_add",
+            "returntransition_delete",
+            "returnreminder_add",
+            "returnreminder_delete",
+        )
+    },
 }
 
 # Admin pages: only plan administrators get in; everyone else is sent to a login page.
@@ -180,6 +194,11 @@ def sample_kwargs(name, pattern):
         ensure_samples()  # idempotent: the admin pages need the rows too
         if name.startswith("meetings:"):
             return meetings_sample_kwargs(name)
+    # sample kwargs: annual returns
+    if name.startswith(("admin:municipalities_annualreturn_", "admin:municipalities_return", "admin:municipalities_training")):
+        from tests.municipalities.samples import ensure_return_samples
+
+        ensure_return_samples()  # idempotent
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":
