@@ -54,6 +54,26 @@ def case_handler(db):
     )
 
 
+@pytest.fixture
+def no_role(db):
+    """An account that was never given a role."""
+    return UserFactory(username="no-role")
+
+
+@pytest.fixture
+def system_operator(db):
+    """A system operator (a superuser) who holds no role: neither the secretariat nor a holder of
+    the case permission."""
+    return UserFactory(username="operator", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def plan_admin_client(client, plan_admin):
+    """The test client, signed in as the plan administrator (the secretariat)."""
+    client.force_login(plan_admin)
+    return client
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI's PostgreSQL run (FAIL_ON_SKIP=1) nothing may be skipped."""

@@ -6,7 +6,6 @@ always notice; an error summary's link to a missing id goes nowhere. Each form p
 """
 
 from collections import Counter
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +18,7 @@ from plan.accounts.roles import Role
 from plan.models import Plan
 from plan.progress.services import progress_year_start
 from tests.factories import UserFactory
+from tests.html import parse, select
 from tests.meetings.helpers import formset_management, meeting_post
 from tests.meetings.samples import ensure_samples
 from tests.test_access_table import all_named_urls, expected_for, sample_kwargs
@@ -26,41 +26,32 @@ from tests.test_access_table import all_named_urls, expected_for, sample_kwargs
 REFERENCING = ("aria-describedby", "aria-labelledby", "aria-controls", "aria-owns", "aria-errormessage")
 
 
-class References(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.ids = Counter()
-        self.references = []  # (what points, the id it names)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id") is not None:
-            self.ids[attrs["id"]] += 1
-        for name in REFERENCING:
-            for target in (attrs.get(name) or "").split():
-                self.references.append((f"<{tag} {name}>", target))
-        if tag == "label" and "for" in attrs:
-            self.references.append(("<label for>", attrs["for"] or ""))
-        # The error summary's links to the fields, and skip links.
-        href = attrs.get("href") or ""
-        if tag == "a" and href.startswith("#") and len(href) > 1:
-            self.references.append(("<a href>", href[1:]))
-
-    handle_startendtag = handle_starttag
+def references(page):
+    """(what points, the id it names) for every reference to an id on the page."""
+    for name in REFERENCING:
+        for element in select(page, f"[{name}]"):
+            for target in element.get(name).split():
+                yield f"<{element.tag} {name}>", target
+    for label in select(page, "label[for]"):
+        yield "<label for>", label.get("for")
+    # The error summary's links to the fields, and skip links.
+    for link in select(page, 'a[href^="#"]'):
+        if len(link.get("href")) > 1:
+            yield "<a href>", link.get("href")[1:]
 
 
 def broken_references(response) -> list[str]:
     assert response.status_code in (200, 400, 409), response.status_code
-    parser = References()
-    parser.feed(response.content.decode())
+    page = parse(response)
+    ids = Counter(element.get("id") for element in select(page, "[id]"))
     problems = []
-    for source, target in parser.references:
+    for source, target in references(page):
         if not target:
             problems.append(f"{source} is empty")
-        elif parser.ids[target] == 0:
+        elif ids[target] == 0:
             problems.append(f"{source} names #{target}, which is not on the page")
-        elif parser.ids[target] > 1:
-            problems.append(f"{source} names #{target}, which is on the page {parser.ids[target]} times")
+        elif ids[target] > 1:
+            problems.append(f"{source} names #{target}, which is on the page {ids[target]} times")
     return problems
 
 
@@ -188,7 +179,7 @@ def test_every_form_page_empty_and_with_errors(samples, users):
         if bad_data is not None:
             with_errors = client.post(empty.redirect_chain[-1][0] if empty.redirect_chain else url, bad_data)
             assert with_errors.status_code in (200, 400, 409), f"{label}: {with_errors.status_code}"
-            assert b'class="error' in with_errors.content, f"{label}: the invalid POST showed no error"
+            assert select(with_errors, '[class^="error"]'), f"{label}: the invalid POST showed no error"
             problems += [f"{label} (errors): {problem}" for problem in broken_references(with_errors)]
     assert problems == [], "\n".join(problems)
 

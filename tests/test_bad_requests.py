@@ -1,4 +1,4 @@
-"""Bad requests never give a server error (issue 8): a wrong `next`, ids that no row can have, lookups
+"""Bad requests never give a server error: a wrong `next`, ids that no row can have, lookups
 out of range, NUL characters and 20-digit choices each get a 404, the admin's "incorrect lookup"
 redirect, a 400 or a form error, on SQLite and on PostgreSQL alike.
 
@@ -20,8 +20,10 @@ from meetings.models import Meeting
 from plan.models import MeasureProgress, MeasureResponsibility, Plan
 from plan.progress.services import progress_year_start
 from tests.factories import UserFactory
+from tests.html import select_one, text_of
 from tests.meetings.helpers import meeting_post
 from tests.meetings.samples import ensure_samples
+from tests.municipalities.samples import ensure_return_samples
 
 BIG = "99999999999999999999"  # 20 digits: more than any integer column holds
 HUGE_YEAR = "99999999999"  # beyond what Python's dates hold
@@ -36,6 +38,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:DateTimeField .* received a naiv
 def samples(settings, tmp_path, plan_admin):
     settings.MEDIA_ROOT = tmp_path / "media"
     ensure_samples()  # a row (and its history) for every meetings admin
+    ensure_return_samples()  # and for every returns admin
     progress_year_start(plan=Plan.objects.current(), fiscal_year=2025, user=None)
     # One failed and one successful sign-in give the login-throttling admin pages a row each.
     Client().post(reverse("login"), {"username": "nobody", "password": "wrong-password"})
@@ -46,7 +49,7 @@ def samples(settings, tmp_path, plan_admin):
 def admin_client(request, client, plan_admin, samples):
     user = plan_admin
     if request.param == "superuser":
-        user = UserFactory(username="operator", is_staff=True, is_superuser=True)
+        user = request.getfixturevalue("system_operator")
     client.force_login(user)
     client.raise_request_exception = False  # a server error is reported with the others, as a 500
     return client
@@ -300,7 +303,7 @@ def test_a_nul_character_anywhere_is_a_bad_request_with_a_japanese_page(admin_cl
         admin_client.get(reverse("plan:search"), {"\x00": "1"}),
     ):
         assert response.status_code == 400
-        assert "リクエスト" in response.content.decode()
+        assert "リクエスト" in text_of(response)
     assert not Meeting.objects.filter(title__startswith="会議").exists()
 
 
@@ -378,7 +381,7 @@ def test_a_20_digit_department_on_the_responsibilities_page_is_a_form_error(clie
     )
     # The page answers a form error with 400 and the message beside the measure's row.
     assert response.status_code == 400
-    assert "選べない所管が含まれています。" in response.content.decode()
+    assert "選べない所管が含まれています。" in text_of(select_one(response, f"#resp-{responsibility.measure.number}-error"))
     assert sorted(responsibility.departments.values_list("pk", flat=True)) == before
 
 

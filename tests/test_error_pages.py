@@ -1,8 +1,6 @@
-"""Error pages in Japanese (issue 8): 400, 403, 404, 500 and the refused-form (CSRF) page each say
+"""Error pages in Japanese: 400, 403, 404, 500 and the refused-form (CSRF) page each say
 what happened and what to do next, with a link to the home page, in the site's layout; the admin's
 404s and 403s use the same pages; the 500 page renders without the database."""
-
-import re
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,6 +11,7 @@ from django.urls import path, reverse
 
 from config import urls as project_urls
 from plan.models import User
+from tests.html import link_targets, select, select_one, source_of, text_of, texts_of
 
 
 @login_not_required
@@ -38,33 +37,35 @@ def debug_off(settings):
     settings.DEBUG = False  # as in production: DEBUG shows Django's technical pages instead
 
 
-def text_of(response):
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
 def assert_error_page(response, status, heading):
+    """The page's text, after checking it is the site's error page for `status`."""
     assert response.status_code == status
-    page = text_of(response)
-    assert f"<h1>{heading}</h1>" in page
-    assert re.search(r'<a class="button" href="/">ホームへ戻る</a>', page), "no link to the home page"
-    assert '<html lang="ja">' in page and 'class="site-header"' in page  # the site's layout
+    assert texts_of(response, "h1") == [heading]
+    assert texts_of(response, 'a.button[href="/"]') == ["ホームへ戻る"], "no link to the home page"
+    assert select_one(response, "html").get("lang") == "ja" and select(response, ".site-header")  # the site's layout
     for english in ENGLISH:
-        assert english not in page, english
-    return page
+        assert english not in source_of(response), english
+    return text_of(response)
+
+
+def has_menu(response):
+    """The site's menu, as on every page for a signed-in user."""
+    return bool(select(response, "nav.site-nav"))
 
 
 class TestNotFound:
     def test_an_unknown_address_for_a_signed_in_user(self, client, viewer):
         client.force_login(viewer)
-        page = assert_error_page(client.get("/no-such-page/"), 404, "ページが見つかりません")
-        assert "アドレス" in page
-        assert 'class="site-nav"' in page  # the menu, as on every page for a signed-in user
+        response = client.get("/no-such-page/")
+        assert "アドレス" in assert_error_page(response, 404, "ページが見つかりません")
+        assert has_menu(response)
 
     def test_an_unknown_address_for_a_signed_out_user_is_a_404_too(self, db):
         # LoginRequiredMiddleware acts only on a URL that resolves to a view; an unknown address is
         # a 404 for everyone, with no menu for the signed-out.
-        page = assert_error_page(Client().get("/no-such-page/"), 404, "ページが見つかりません")
-        assert 'class="site-nav"' not in page
+        response = Client().get("/no-such-page/")
+        assert_error_page(response, 404, "ページが見つかりません")
+        assert not has_menu(response)
 
     def test_an_unknown_measure(self, client, viewer):
         client.force_login(viewer)
@@ -125,7 +126,7 @@ class TestServerError:
         # Django's handler500 renders 500.html with no context and no request.
         with django_assert_num_queries(0):
             html = loader.get_template("500.html").render()
-        assert "システムエラーが発生しました" in html and 'href="/"' in html
+        assert "システムエラーが発生しました" in text_of(html) and "/" in link_targets(html)
 
 
 class TestRefusedForm:
@@ -144,5 +145,5 @@ class TestRefusedForm:
         client = Client(enforce_csrf_checks=True)
         client.force_login(viewer)
         response = client.post(reverse("password_change"), {"old_password": "x"})
-        page = assert_error_page(response, 403, "送信を受け付けられませんでした")
-        assert 'class="site-nav"' in page
+        assert_error_page(response, 403, "送信を受け付けられませんでした")
+        assert has_menu(response)

@@ -43,7 +43,7 @@ class PlanAdminSite(admin.AdminSite):
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, BaseModelAdmin):
             if view.__name__ == "changelist_view":
-                view = _guard_changelist(view)
+                view = _guard_changelist(view, model_admin)
             else:
                 view = _guard_overflow(_guard_ids(view, model_admin))
         return super().admin_view(view, cacheable)
@@ -141,7 +141,7 @@ def _guard_overflow(view):
     return update_wrapper(guarded, view)
 
 
-def _guard_changelist(view):
+def _guard_changelist(view, model_admin):
     """A query string that the database cannot answer (a year beyond 9999 in a date filter, an
     integer too large for SQLite, an out-of-range date on PostgreSQL) gets the admin's usual
     "incorrect lookup parameters" redirect (?e=1) instead of a server error.
@@ -154,7 +154,8 @@ def _guard_changelist(view):
     without_lookups = _guard_overflow(view)
 
     def guarded(request, *args, **kwargs):
-        if not set(request.GET) - {ERROR_FLAG}:
+        if not set(request.GET) - {ERROR_FLAG} or not model_admin.has_view_or_change_permission(request):
+            # Someone who may not see the list gets the admin's own refusal, whatever the query.
             # No lookups: any error is ours, not the request's, except the overflow of an action's
             # 20-digit selected id (see _guard_overflow).
             return without_lookups(request, *args, **kwargs)

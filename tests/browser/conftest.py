@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from plan.accounts.roles import Role
+from tests.factories import UserFactory, welfare_division
+
 CHROMIUM = Path("/usr/bin/chromium")
 # --disable-background-networking and friends: the machine has no internet, and without them chromium
 # keeps trying (and failing) to reach Google's services.
@@ -73,6 +76,14 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def bureau_user(reference_data):
+    """Bureau staff of 福祉局 育成支援課, with a name to see in the header."""
+    return UserFactory(
+        username="bureau", last_name="福祉局", first_name="一郎", role=Role.BUREAU_STAFF, departments=[welfare_division()]
+    )
 
 
 def log_in(page, live_server, username, password=PASSWORD):

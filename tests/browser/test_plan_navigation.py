@@ -8,20 +8,9 @@ from playwright.sync_api import expect
 
 from plan.accounts.roles import Role
 from tests.browser.conftest import log_in
-from tests.factories import UserFactory, welfare_division
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference_data")]
-
-
-@pytest.fixture
-def bureau_user(reference_data):
-    return UserFactory(
-        username="bureau",
-        last_name="福祉局",
-        first_name="一郎",
-        role=Role.BUREAU_STAFF,
-        departments=[welfare_division()],
-    )
 
 
 @pytest.fixture

@@ -23,13 +23,6 @@ def year_2025(reference_data):
 
 
 @pytest.fixture
-def bureau_user(reference_data):
-    return UserFactory(
-        username="bureau", last_name="福祉局", first_name="一郎", role=Role.BUREAU_STAFF, departments=[welfare_division()]
-    )
-
-
-@pytest.fixture
 def colleague(reference_data):
     return UserFactory(
         username="colleague", last_name="福祉局", first_name="二郎", role=Role.BUREAU_STAFF, departments=[welfare_division()]

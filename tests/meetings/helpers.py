@@ -1,10 +1,6 @@
-import re
+"""What the meeting and organisation forms send. (Reading pages: tests/html.py.)"""
 
 from tests.meetings.factories import council, tier
-
-
-def text_of(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def formset_management(prefix, total, initial=0):

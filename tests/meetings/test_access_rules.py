@@ -15,7 +15,7 @@ from django.urls import reverse
 from meetings import access
 from meetings.models import Meeting, Organization
 from meetings.services import organization_merge
-from tests.factories import UserFactory
+from tests.html import source_of, text_of
 from tests.meetings.factories import (
     FollowUpFactory,
     MeetingFactory,
@@ -29,17 +29,12 @@ ROLES = ["plan_admin", "bureau_staff", "viewer", "municipal_officer", "case_hand
 
 
 @pytest.fixture
-def no_role(db):
-    return UserFactory(username="no-role")
-
-
-@pytest.fixture
 def cast(request, no_role):
     """Every role of the shared cast, plus an account without a role and a superuser (the system
     operator) who holds no role either."""
     users = {role: request.getfixturevalue(role) for role in ROLES}
     users["no_role"] = no_role
-    users["superuser"] = UserFactory(username="root", is_superuser=True, is_staff=True)
+    users["superuser"] = request.getfixturevalue("system_operator")
     return users
 
 
@@ -159,15 +154,15 @@ class TestOrganizationsPrinted:
             client.get(url)
         edit(10)
         with django_assert_max_num_queries(len(few.captured_queries)):
-            page = client.get(url).content.decode()
-        assert page.count("シェルターすみれ") > 12 and MASK not in page
+            page = client.get(url)
+        assert text_of(page).count("シェルターすみれ") > 12 and MASK not in source_of(page)
 
-    def test_the_admins_list_masks_a_providers_name_inside_another_name(self, client, db):
+    def test_the_admins_list_masks_a_providers_name_inside_another_name(self, client, system_operator):
         provider("シェルターさくら")
         OrganizationFactory(name="シェルターさくら支援の会")
-        client.force_login(UserFactory(username="operator", is_superuser=True, is_staff=True))
-        page = client.get(reverse("admin:meetings_organization_changelist")).content.decode()
-        assert "シェルターさくら" not in page and f"{MASK}支援の会" in page
+        client.force_login(system_operator)
+        page = client.get(reverse("admin:meetings_organization_changelist"))
+        assert "シェルターさくら" not in source_of(page) and f"{MASK}支援の会" in text_of(page)
 
 
 class TestQuerysets:

@@ -10,8 +10,8 @@ from django.urls import NoReverseMatch, reverse
 from meetings.models import CommitteeMember
 from plan.accounts.roles import Role
 from tests.factories import UserFactory
+from tests.html import source_of, text_of
 from tests.meetings.factories import case_review, committee, council
-from tests.meetings.helpers import text_of
 
 
 class TestCaseReviewsHaveNoAdmin:
@@ -23,13 +23,13 @@ class TestCaseReviewsHaveNoAdmin:
         with pytest.raises(NoReverseMatch):
             reverse(f"admin:meetings_casereview_{page}")
 
-    def test_a_superuser_finds_nothing_under_the_model_path(self, client, db):
+    def test_a_superuser_finds_nothing_under_the_model_path(self, client, system_operator):
         review = case_review(case_code="C-HIDDEN")
-        client.force_login(UserFactory(username="operator", is_superuser=True, is_staff=True))
+        client.force_login(system_operator)
         for path in ["/admin/meetings/casereview/", f"/admin/meetings/casereview/{review.pk}/change/"]:
             response = client.get(path, follow=True)
-            assert "C-HIDDEN" not in text_of(response), path
-        assert "個別ケース検討会議の記録" not in text_of(client.get(reverse("admin:index")))
+            assert "C-HIDDEN" not in source_of(response), path
+        assert "個別ケース検討会議の記録" not in source_of(client.get(reverse("admin:index")))
 
     def test_a_plan_admin_cannot_be_given_the_permission(self, db):
         with pytest.raises(ValidationError):

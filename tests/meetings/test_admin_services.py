@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from meetings import services
 from meetings.models import CommitteeMember, FollowUp, Meeting, Organization
+from tests.html import text_of
 from tests.meetings.factories import (
     CommitteeMemberFactory,
     FollowUpFactory,
@@ -19,7 +20,7 @@ from tests.meetings.factories import (
     council,
     tier,
 )
-from tests.meetings.helpers import formset_management, text_of
+from tests.meetings.helpers import formset_management
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -101,22 +102,16 @@ def post_admin(client, url, data):
     return response
 
 
-@pytest.fixture
-def signed_in(client, plan_admin):
-    client.force_login(plan_admin)
-    return client
-
-
 # --- the minutes file ------------------------------------------------------------------------------
 
 
 class TestMinutesFileInTheAdmin:
     @pytest.fixture
-    def meeting_with_file(self, signed_in, media_root, django_capture_on_commit_callbacks):
+    def meeting_with_file(self, plan_admin_client, media_root, django_capture_on_commit_callbacks):
         meeting = a_meeting()
         with django_capture_on_commit_callbacks(execute=True):
             post_admin(
-                signed_in,
+                plan_admin_client,
                 change_url(meeting),
                 admin_data(meeting, minutes_file=SimpleUploadedFile("第1版.pdf", PDF)),
             )
@@ -126,12 +121,12 @@ class TestMinutesFileInTheAdmin:
         return meeting
 
     def test_replacing_the_file_deletes_the_old_one(
-        self, signed_in, meeting_with_file, media_root, django_capture_on_commit_callbacks
+        self, plan_admin_client, meeting_with_file, media_root, django_capture_on_commit_callbacks
     ):
         first = media_root / meeting_with_file.minutes_file.name
         with django_capture_on_commit_callbacks(execute=True):
             post_admin(
-                signed_in,
+                plan_admin_client,
                 change_url(meeting_with_file),
                 admin_data(meeting_with_file, minutes_file=SimpleUploadedFile("第2版.pdf", PDF + b"%v2")),
             )
@@ -141,12 +136,12 @@ class TestMinutesFileInTheAdmin:
         assert not first.exists()
 
     def test_clearing_the_file_deletes_it(
-        self, signed_in, meeting_with_file, media_root, django_capture_on_commit_callbacks
+        self, plan_admin_client, meeting_with_file, media_root, django_capture_on_commit_callbacks
     ):
         stored = media_root / meeting_with_file.minutes_file.name
         with django_capture_on_commit_callbacks(execute=True):
             post_admin(
-                signed_in,
+                plan_admin_client,
                 change_url(meeting_with_file),
                 admin_data(meeting_with_file, **{"minutes_file-clear": "on"}),
             )
@@ -156,34 +151,34 @@ class TestMinutesFileInTheAdmin:
         assert not stored.exists()
 
     def test_saving_without_touching_the_file_keeps_it(
-        self, signed_in, meeting_with_file, media_root, django_capture_on_commit_callbacks
+        self, plan_admin_client, meeting_with_file, media_root, django_capture_on_commit_callbacks
     ):
         stored = media_root / meeting_with_file.minutes_file.name
         with django_capture_on_commit_callbacks(execute=True):
-            post_admin(signed_in, change_url(meeting_with_file), admin_data(meeting_with_file, title="改題"))
+            post_admin(plan_admin_client, change_url(meeting_with_file), admin_data(meeting_with_file, title="改題"))
         meeting_with_file.refresh_from_db()
         assert (meeting_with_file.title, meeting_with_file.minutes_file_name) == ("改題", "第1版.pdf")
         assert stored.exists()
 
     def test_deleting_the_meeting_deletes_its_file(
-        self, signed_in, meeting_with_file, media_root, plan_admin, django_capture_on_commit_callbacks
+        self, plan_admin_client, meeting_with_file, media_root, plan_admin, django_capture_on_commit_callbacks
     ):
         stored = media_root / meeting_with_file.minutes_file.name
         url = reverse("admin:meetings_meeting_delete", args=[meeting_with_file.pk])
         with django_capture_on_commit_callbacks(execute=True):
-            post_admin(signed_in, url, {"post": "yes"})
+            post_admin(plan_admin_client, url, {"post": "yes"})
         assert not Meeting.objects.filter(pk=meeting_with_file.pk).exists()
         assert not stored.exists()
         assert meeting_with_file.history.latest().history_user == plan_admin
 
     def test_deleting_selected_meetings_deletes_their_files(
-        self, signed_in, meeting_with_file, media_root, django_capture_on_commit_callbacks
+        self, plan_admin_client, meeting_with_file, media_root, django_capture_on_commit_callbacks
     ):
         stored = media_root / meeting_with_file.minutes_file.name
         other = a_meeting()
         with django_capture_on_commit_callbacks(execute=True):
             post_admin(
-                signed_in,
+                plan_admin_client,
                 reverse("admin:meetings_meeting_changelist"),
                 {
                     "action": "delete_selected",
@@ -195,10 +190,10 @@ class TestMinutesFileInTheAdmin:
         assert not stored.exists()
 
     def test_a_new_meeting_with_a_file_keeps_the_original_name_and_its_creator(
-        self, signed_in, plan_admin, media_root
+        self, plan_admin_client, plan_admin, media_root
     ):
         post_admin(
-            signed_in,
+            plan_admin_client,
             reverse("admin:meetings_meeting_add"),
             {
                 "body": str(committee().pk),
@@ -227,13 +222,13 @@ def follow_up_admin_data(follow_up, **overrides):
 
 
 class TestFollowUpsDoneInTheAdmin:
-    def test_marking_one_done_sets_when_and_unmarking_clears_it(self, signed_in):
+    def test_marking_one_done_sets_when_and_unmarking_clears_it(self, plan_admin_client):
         follow_up = FollowUpFactory()
-        post_admin(signed_in, change_url(follow_up), follow_up_admin_data(follow_up, done="on"))
+        post_admin(plan_admin_client, change_url(follow_up), follow_up_admin_data(follow_up, done="on"))
         follow_up.refresh_from_db()
         assert follow_up.done and follow_up.done_at is not None
 
-        post_admin(signed_in, change_url(follow_up), follow_up_admin_data(follow_up))
+        post_admin(plan_admin_client, change_url(follow_up), follow_up_admin_data(follow_up))
         follow_up.refresh_from_db()
         assert not follow_up.done and follow_up.done_at is None
         reasons = list(follow_up.meeting.history.values_list("history_change_reason", flat=True)[:2])
@@ -242,23 +237,23 @@ class TestFollowUpsDoneInTheAdmin:
             f"対応事項を完了：{follow_up.description}",
         ]
 
-    def test_marking_one_done_among_the_meetings_rows_sets_when(self, signed_in):
+    def test_marking_one_done_among_the_meetings_rows_sets_when(self, plan_admin_client):
         meeting = a_meeting()
         follow_up = FollowUpFactory(meeting=meeting)
         post_admin(
-            signed_in, change_url(meeting), admin_data(meeting, [follow_up], **{"follow_ups-0-done": "on"})
+            plan_admin_client, change_url(meeting), admin_data(meeting, [follow_up], **{"follow_ups-0-done": "on"})
         )
         follow_up.refresh_from_db()
         assert follow_up.done and follow_up.done_at is not None
 
-        post_admin(signed_in, change_url(meeting), admin_data(meeting, [follow_up]))
+        post_admin(plan_admin_client, change_url(meeting), admin_data(meeting, [follow_up]))
         follow_up.refresh_from_db()
         assert not follow_up.done and follow_up.done_at is None
 
-    def test_a_follow_up_added_done_has_its_time(self, signed_in):
+    def test_a_follow_up_added_done_has_its_time(self, plan_admin_client):
         meeting = a_meeting()
         post_admin(
-            signed_in,
+            plan_admin_client,
             reverse("admin:meetings_followup_add"),
             {"meeting": str(meeting.pk), "description": "事例を集める", "owner": "福祉局", "done": "on"},
         )
@@ -278,21 +273,21 @@ def history_entry(meeting):
 
 
 class TestSameHistoryEitherWay:
-    def test_a_meeting_edit(self, signed_in, plan_admin):
+    def test_a_meeting_edit(self, plan_admin_client, plan_admin):
         on_the_page, in_the_admin = a_meeting(), a_meeting()
-        response = signed_in.post(
+        response = plan_admin_client.post(
             reverse("meetings:meeting_edit", args=[on_the_page.pk]), page_data(on_the_page, title="改題")
         )
         assert response.status_code == 302, text_of(response)
-        post_admin(signed_in, change_url(in_the_admin), admin_data(in_the_admin, title="改題"))
+        post_admin(plan_admin_client, change_url(in_the_admin), admin_data(in_the_admin, title="改題"))
 
         assert history_entry(on_the_page) == history_entry(in_the_admin) == ("~", plan_admin, None, ["title"])
 
-    def test_a_follow_up_done(self, signed_in, plan_admin):
+    def test_a_follow_up_done(self, plan_admin_client, plan_admin):
         on_the_page = FollowUpFactory(meeting=a_meeting(), description="事例を集める")
         in_the_admin = FollowUpFactory(meeting=a_meeting(), description="事例を集める")
-        signed_in.post(reverse("meetings:follow_up_done", args=[on_the_page.pk]))
-        post_admin(signed_in, change_url(in_the_admin), follow_up_admin_data(in_the_admin, done="on"))
+        plan_admin_client.post(reverse("meetings:follow_up_done", args=[on_the_page.pk]))
+        post_admin(plan_admin_client, change_url(in_the_admin), follow_up_admin_data(in_the_admin, done="on"))
 
         assert (
             history_entry(on_the_page.meeting)
@@ -303,16 +298,16 @@ class TestSameHistoryEitherWay:
             follow_up.refresh_from_db()
             assert follow_up.done and follow_up.done_at is not None
 
-    def test_a_follow_up_done_with_the_meetings_form(self, signed_in, plan_admin):
+    def test_a_follow_up_done_with_the_meetings_form(self, plan_admin_client, plan_admin):
         on_the_page, in_the_admin = a_meeting(), a_meeting()
         page_row, admin_row = FollowUpFactory(meeting=on_the_page), FollowUpFactory(meeting=in_the_admin)
-        response = signed_in.post(
+        response = plan_admin_client.post(
             reverse("meetings:meeting_edit", args=[on_the_page.pk]),
             page_data(on_the_page, [page_row], **{"followups-0-done": "on"}),
         )
         assert response.status_code == 302, text_of(response)
         post_admin(
-            signed_in,
+            plan_admin_client,
             change_url(in_the_admin),
             admin_data(in_the_admin, [admin_row], **{"follow_ups-0-done": "on"}),
         )
@@ -434,33 +429,33 @@ DELETES = {
 
 class TestEveryAdminWriteGoesThroughItsService:
     @pytest.mark.parametrize("service", WRITES)
-    def test_saving(self, signed_in, service):
+    def test_saving(self, plan_admin_client, service):
         url, data = WRITES[service]()
         with mock.patch.object(services, service, wraps=getattr(services, service)) as called:
-            post_admin(signed_in, url, data)
+            post_admin(plan_admin_client, url, data)
         assert called.call_count == 1
         assert called.call_args.kwargs["user"].username == "secretariat"
 
     @pytest.mark.parametrize("service", DELETES)
     @pytest.mark.parametrize("way", ["delete page", "delete action"])
-    def test_deleting(self, signed_in, service, way):
+    def test_deleting(self, plan_admin_client, service, way):
         model_name, obj = DELETES[service]()
         with mock.patch.object(services, service, wraps=getattr(services, service)) as called:
             if way == "delete page":
                 url = reverse(f"admin:meetings_{model_name}_delete", args=[obj.pk])
-                post_admin(signed_in, url, {"post": "yes"})
+                post_admin(plan_admin_client, url, {"post": "yes"})
             else:
                 post_admin(
-                    signed_in,
+                    plan_admin_client,
                     reverse(f"admin:meetings_{model_name}_changelist"),
                     {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
                 )
         assert called.call_count == 1
         assert not type(obj).objects.filter(pk=obj.pk).exists()
 
-    def test_a_rule_of_the_model_still_refuses_in_the_admin(self, signed_in):
+    def test_a_rule_of_the_model_still_refuses_in_the_admin(self, plan_admin_client):
         meeting = a_meeting()
-        response = signed_in.post(
+        response = plan_admin_client.post(
             change_url(meeting), admin_data(meeting, start_time="16:00", end_time="15:00")
         )
         assert response.status_code == 200

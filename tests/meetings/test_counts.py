@@ -10,8 +10,8 @@ from meetings.models import Meeting
 from meetings.reports import meeting_count_rows
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import read_xlsx_rows
+from tests.html import link_targets, row_of, select_one, source_of
 from tests.meetings.factories import MeetingFactory, case_review, committee_meeting, tier
-from tests.meetings.helpers import text_of
 
 FY2024, FY2025 = FiscalYear(2024), FiscalYear(2025)
 
@@ -57,21 +57,19 @@ def test_the_rows_count_each_body_and_tier_per_fiscal_year(meetings, viewer):
 )
 def test_everyone_sees_the_same_counts_on_the_page(client, meetings, role, request):
     client.force_login(request.getfixturevalue(role))
-    page = text_of(client.get(reverse("meetings:meeting_counts")))
-    row = page.split("支援調整会議 個別ケース検討会議（ケース検討会）</th>")[1].split("</tr>")[0]
-    cells = [cell.split("<")[0].strip() for cell in row.split('<td class="col-count">')[1:]]
-    assert cells[:2] == ["1", "3"]  # 令和6年度, 令和7年度
-    committee_row = page.split("計画推進委員会</th>")[1].split("</tr>")[0]
-    assert "（予定 1）" in committee_row
-    assert "C-" not in page  # never a case code
+    response = client.get(reverse("meetings:meeting_counts"))
+    table = select_one(response, "table.counts-table")
+    assert row_of(table, "支援調整会議 個別ケース検討会議（ケース検討会）")[1:3] == ["1", "3"]  # 令和6年度, 令和7年度
+    assert row_of(table, "計画推進委員会")[2] == "1 （予定 1）"  # 令和7年度: one held, one planned
+    assert "C-" not in source_of(response)  # never a case code
 
 
 def test_only_holders_get_a_link_to_the_records(client, meetings, plan_admin, case_handler):
     link = reverse("meetings:case_review_list")
     client.force_login(plan_admin)
-    assert link not in text_of(client.get(reverse("meetings:meeting_counts")))
+    assert link not in link_targets(client.get(reverse("meetings:meeting_counts")))
     client.force_login(case_handler)
-    assert link in text_of(client.get(reverse("meetings:meeting_counts")))
+    assert link in link_targets(client.get(reverse("meetings:meeting_counts")))
 
 
 def test_the_download_has_the_same_counts(client, meetings, municipal_officer):

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from meetings.models import AgendaItem, Meeting
 from plan.models import Measure
+from tests.html import section, source_of, text_of
 from tests.meetings.factories import FollowUpFactory, MeetingFactory, committee_meeting
-from tests.meetings.helpers import text_of
 
 
 def on_agenda(meeting, *numbers, title="議題"):
@@ -31,11 +31,10 @@ def test_the_measure_page_lists_its_meetings_and_follow_ups(client, viewer):
     on_agenda(MeetingFactory(title="関係のない会議"), 50)
     follow_up_on(meeting, 9, description="退所支援の事例を集める", due_date=datetime.date(2026, 1, 31))
     client.force_login(viewer)
-    page = text_of(client.get(reverse("plan:measure_detail", args=[9])))
-    section = page.split("この施策に関する会議")[1]
-    assert "第2回 実務者会議" in section and "議題：一時保護からの退所" in section
-    assert "関係のない会議" not in section
-    assert "退所支援の事例を集める" in section and "2026年1月31日" in section
+    meetings = text_of(section(client.get(reverse("plan:measure_detail", args=[9])), "この施策に関する会議"))
+    assert "第2回 実務者会議" in meetings and "議題：一時保護からの退所" in meetings
+    assert "関係のない会議" not in meetings
+    assert "退所支援の事例を集める" in meetings and "2026年1月31日" in meetings
 
 
 def test_a_measure_with_none_says_so(client, viewer):
@@ -50,9 +49,9 @@ def test_closed_meetings_follow_ups_are_not_shown_to_municipal_officers(client, 
     on_agenda(closed, 9)
     follow_up_on(closed, 9, description="非公開会議の対応事項")
     client.force_login(municipal_officer)
-    page = text_of(client.get(reverse("plan:measure_detail", args=[9])))
-    assert "推進委員会" in page  # the meeting itself is listed
-    assert "非公開会議の対応事項" not in page
+    response = client.get(reverse("plan:measure_detail", args=[9]))
+    assert "推進委員会" in text_of(section(response, "この施策に関する会議"))  # the meeting itself is listed
+    assert "非公開会議の対応事項" not in source_of(response)
 
 
 def test_the_section_costs_the_same_queries_with_more_meetings(client, viewer, django_assert_max_num_queries):

@@ -7,19 +7,14 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import AgendaItem, FollowUp, Meeting
+from tests.html import field_errors as field_error
+from tests.html import text_of, texts_of
 from tests.meetings.factories import MeetingFactory, OrganizationFactory, committee, tier
-from tests.meetings.helpers import meeting_post, text_of
+from tests.meetings.helpers import meeting_post
 
 
 def post_new(client, **overrides):
     return client.post(reverse("meetings:meeting_create"), meeting_post(**overrides))
-
-
-def field_error(response, field):
-    """The error messages shown next to one field of the meeting form."""
-    import re
-
-    return re.findall(rf'<p class="error" id="id_{field}_error">([^<]+)</p>', response.content.decode())
 
 
 class TestRecordingAMeeting:
@@ -117,12 +112,9 @@ class TestRecordingAMeeting:
         assert not AgendaItem.objects.exists()
 
 
+@pytest.mark.usefixtures("plan_admin_client")
 class TestBadInput:
     """Each bad answer is refused next to its field, in Japanese, and nothing at all is saved."""
-
-    @pytest.fixture(autouse=True)
-    def signed_in(self, client, plan_admin):
-        client.force_login(plan_admin)
 
     def assert_nothing_saved(self):
         assert not Meeting.objects.exists()
@@ -152,9 +144,9 @@ class TestBadInput:
     def test_the_case_review_tier_is_not_offered(self, client):
         response = post_new(client, tier=str(tier("case-review").pk))
         assert "正しく選択してください。選択したものは候補にありません。" in field_error(response, "tier")
-        form_page = text_of(client.get(reverse("meetings:meeting_create")))
-        assert "支援調整会議：実務者会議（担当者会）" in form_page
-        assert "支援調整会議：個別ケース検討会議" not in form_page
+        tiers = texts_of(client.get(reverse("meetings:meeting_create")), 'select[name="tier"] option')
+        assert "支援調整会議：実務者会議（担当者会）" in tiers
+        assert "支援調整会議：個別ケース検討会議" not in tiers
         self.assert_nothing_saved()
 
     def test_an_unknown_measure_number(self, client):

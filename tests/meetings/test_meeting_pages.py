@@ -7,6 +7,17 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import AgendaItem, Meeting
+from tests.html import (
+    link_targets,
+    row_of,
+    rows_of,
+    section,
+    select,
+    select_one,
+    source_of,
+    text_of,
+    texts_of,
+)
 from tests.meetings.factories import (
     CommitteeMemberFactory,
     FollowUpFactory,
@@ -18,11 +29,10 @@ from tests.meetings.factories import (
     council,
     tier,
 )
-from tests.meetings.helpers import text_of
 
 
 def list_page(client, **params):
-    return text_of(client.get(reverse("meetings:meeting_list"), params))
+    return client.get(reverse("meetings:meeting_list"), params)
 
 
 class TestMeetingList:
@@ -31,10 +41,11 @@ class TestMeetingList:
         committee_meeting(title="七月の推進委員会", date=datetime.date(2025, 7, 30))
         MeetingFactory(title="前年度の会議", date=datetime.date(2025, 3, 31))
         client.force_login(viewer)
-        page = list_page(client, year=2025)
-        assert page.index("七月の推進委員会") < page.index("十月の実務者会議")
-        assert "前年度の会議" not in page
-        assert '令和7年度（2025年度）の会議 <span class="counts">2 件</span>' in page
+        response = list_page(client, year=2025)
+        titles = [row[2] for row in rows_of(select_one(response, "table.meetings"))[1:]]
+        assert titles == ["七月の推進委員会", "十月の実務者会議"]
+        assert "前年度の会議" not in text_of(response)
+        assert "令和7年度（2025年度）の会議 2 件" in texts_of(response, "h2")
 
     def test_it_defaults_to_the_reporting_year(self, client, viewer):
         from plan.models import Plan
@@ -44,7 +55,7 @@ class TestMeetingList:
         MeetingFactory(title="報告対象年度の会議", date=year.start)
         MeetingFactory(title="その前の年度の会議", date=year.start - datetime.timedelta(days=1))
         client.force_login(viewer)
-        page = list_page(client)
+        page = text_of(list_page(client))
         assert "報告対象年度の会議" in page
         assert "その前の年度の会議" not in page
 
@@ -53,9 +64,9 @@ class TestMeetingList:
         MeetingFactory(title="代表者会議の会議", tier=tier("representatives"))
         MeetingFactory(title="実務者会議の会議", tier=tier("practitioners"))
         client.force_login(viewer)
-        assert "推進委員会の会議" in list_page(client, year=2025, body=committee().pk)
-        assert "代表者会議の会議" not in list_page(client, year=2025, body=committee().pk)
-        page = list_page(client, year=2025, tier=tier("representatives").pk)
+        assert "推進委員会の会議" in text_of(list_page(client, year=2025, body=committee().pk))
+        assert "代表者会議の会議" not in text_of(list_page(client, year=2025, body=committee().pk))
+        page = text_of(list_page(client, year=2025, tier=tier("representatives").pk))
         assert "代表者会議の会議" in page
         assert "実務者会議の会議" not in page and "推進委員会の会議" not in page
 
@@ -63,10 +74,11 @@ class TestMeetingList:
         MeetingFactory(title="開催した会議", status=Meeting.Status.HELD)
         MeetingFactory(title="予定の会議", status=Meeting.Status.PLANNED, date=datetime.date(2026, 2, 10))
         client.force_login(viewer)
-        page = list_page(client, year=2025)
-        assert '開催した会議</a></td> <td><span class="badge badge-held">開催済み</span>' in page
-        assert '予定の会議</a></td> <td><span class="badge badge-planned">予定</span>' in page
-        held_only = list_page(client, year=2025, status="held")
+        rows = select(list_page(client, year=2025), "table.meetings > tbody > tr")
+        status_of = {text_of(select(row, "td")[2]): select(row, "td")[3] for row in rows}  # title: status cell
+        assert texts_of(status_of["開催した会議"], ".badge.badge-held") == ["開催済み"]
+        assert texts_of(status_of["予定の会議"], ".badge.badge-planned") == ["予定"]
+        held_only = text_of(list_page(client, year=2025, status="held"))
         assert "開催した会議" in held_only and "予定の会議" not in held_only
 
     def test_case_reviews_are_counted_for_everyone_but_never_listed(self, client, municipal_officer):
@@ -78,10 +90,10 @@ class TestMeetingList:
             absence_reason="health",
         )
         client.force_login(municipal_officer)
-        page = list_page(client, year=2025)
-        assert "<strong>2 件</strong>" in page
-        assert "C-SECRET" not in page
-        assert reverse("meetings:case_review_list") not in page
+        response = list_page(client, year=2025)
+        assert texts_of(section(response, "個別ケース検討会議（ケース検討会）"), "strong") == ["2 件"]
+        assert "C-SECRET" not in source_of(response)
+        assert reverse("meetings:case_review_list") not in link_targets(response)
 
     def test_it_is_paginated(self, client, viewer):
         Meeting.objects.bulk_create(
@@ -97,15 +109,10 @@ class TestMeetingList:
             ]
         )
         client.force_login(viewer)
-        page = list_page(client, year=2025)
-        assert page.count('<td class="col-date">') == 50
-        assert "1 / 2 ページ（全 60 件）" in page
-        assert (
-            text_of(client.get(reverse("meetings:meeting_list"), {"year": 2025, "page": 2})).count(
-                '<td class="col-date">'
-            )
-            == 10
-        )
+        response = list_page(client, year=2025)
+        assert len(select(response, "table.meetings td.col-date")) == 50
+        assert "1 / 2 ページ（全 60 件）" in text_of(response)
+        assert len(select(list_page(client, year=2025, page=2), "table.meetings td.col-date")) == 10
 
     def test_it_runs_the_same_number_of_queries_with_20_and_2000_meetings(
         self, client, viewer, django_assert_max_num_queries
@@ -148,13 +155,15 @@ class TestCalendar:
         committee_meeting(title="推進委員会 第2回", date=datetime.date(2026, 2, 5), status="planned")
         case_review(date=datetime.date(2025, 11, 4))
         client.force_login(viewer)
-        page = text_of(client.get(reverse("meetings:meeting_calendar"), {"year": 2025}))
+        response = client.get(reverse("meetings:meeting_calendar"), {"year": 2025})
         months = [f"2025年{m}月" for m in range(4, 13)] + [f"2026年{m}月" for m in range(1, 4)]
-        positions = [page.index(f"<h2>{month}</h2>") for month in months]
-        assert positions == sorted(positions)
-        assert positions[3] < page.index("推進委員会 第1回") < positions[4]  # July
-        assert positions[10] < page.index("推進委員会 第2回") < positions[11]  # February
-        assert positions[7] < page.index("個別ケース検討会議 1 件") < positions[8]  # November
+        month_texts = {
+            text_of(select_one(month, "h2")): text_of(month) for month in select(response, "li.calendar-month")
+        }
+        assert list(month_texts) == months
+        assert "推進委員会 第1回" in month_texts["2025年7月"]
+        assert "推進委員会 第2回" in month_texts["2026年2月"]
+        assert "個別ケース検討会議 1 件" in month_texts["2025年11月"]
 
 
 class TestMeetingPage:
@@ -174,10 +183,13 @@ class TestMeetingPage:
         item.measures.add(Measure.objects.get(number=9))
         FollowUpFactory(meeting=meeting, description="事例を集める", due_date=datetime.date(2026, 1, 31))
         client.force_login(bureau_staff)
-        page = text_of(client.get(reverse("meetings:meeting_detail", args=[meeting.pk])))
+        response = client.get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+        page = text_of(response)
         assert "2025年10月15日（水） 14:00〜16:00" in page
-        assert "支援調整会議</a> 実務者会議（担当者会）" in page
-        assert "一時保護からの退所" in page and 'href="/plan/measures/9/">No.9</a>' in page
+        assert "支援調整会議 実務者会議（担当者会）" in page
+        council_page = reverse("meetings:body_detail", args=["support-coordination-council"])
+        assert council_page in link_targets(response, "支援調整会議")
+        assert "一時保護からの退所" in page and "/plan/measures/9/" in link_targets(response, "No.9")
         assert "NPO法人ぱっぷす" in page
         assert "18 人" in page
         assert "退所先について意見交換" in page and "事例を共有する" in page and "事例を集める" in page
@@ -186,11 +198,11 @@ class TestMeetingPage:
         meeting = committee_meeting(title="推進委員会", minutes="非公開の議事内容", decisions="非公開の決定")
         FollowUpFactory(meeting=meeting, description="非公開の対応事項")
         client.force_login(municipal_officer)
-        page = text_of(client.get(reverse("meetings:meeting_detail", args=[meeting.pk])))
-        assert "推進委員会" in page
-        assert "非公開の会議のため、議事録・決定事項・対応事項は閲覧できません。" in page
+        response = client.get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+        assert "推進委員会" in text_of(response)
+        assert "非公開の会議のため、議事録・決定事項・対応事項は閲覧できません。" in text_of(response)
         for secret in ("非公開の議事内容", "非公開の決定", "非公開の対応事項"):
-            assert secret not in page
+            assert secret not in source_of(response)
 
     def test_an_open_meetings_minutes_are_shown_to_municipal_officers(self, client, municipal_officer):
         meeting = MeetingFactory(openness=Meeting.Openness.OPEN, minutes="公開の議事内容")
@@ -209,9 +221,9 @@ class TestMeetingPage:
         meeting = MeetingFactory()
         edit = reverse("meetings:meeting_edit", args=[meeting.pk])
         client.force_login(viewer)
-        assert edit not in text_of(client.get(meeting.get_absolute_url()))
+        assert edit not in link_targets(client.get(meeting.get_absolute_url()))
         client.force_login(plan_admin)
-        assert edit in text_of(client.get(meeting.get_absolute_url()))
+        assert edit in link_targets(client.get(meeting.get_absolute_url()))
 
     def test_a_planned_meeting_past_its_date_is_flagged(self, client, plan_admin):
         meeting = MeetingFactory(status=Meeting.Status.PLANNED, date=datetime.date(2025, 5, 1))
@@ -230,19 +242,18 @@ class TestFollowUps:
         FollowUpFactory(description="完了済み", due_date=today - datetime.timedelta(days=60), done=True)
         FollowUpFactory(description="来週まで", due_date=today + datetime.timedelta(days=7))
         client.force_login(viewer)
-        page = text_of(client.get(reverse("meetings:follow_up_list")))
-        order = [page.index(text) for text in ("先月まで", "来週まで", "来月まで", "期限なし")]
-        assert order == sorted(order)
-        assert "完了済み" not in page
-        assert page.count("期限超過</span>") == 1
+        response = client.get(reverse("meetings:follow_up_list"))
+        descriptions = [row[1] for row in rows_of(select_one(response, "table.follow-ups"))[1:]]
+        assert descriptions == ["先月まで", "来週まで", "来月まで", "期限なし"]  # 完了済み is not listed
+        assert texts_of(response, ".badge-overdue") == ["期限超過"]
 
     def test_municipal_officers_do_not_see_closed_meetings_follow_ups(self, client, municipal_officer):
         FollowUpFactory(description="非公開会議の対応", meeting=committee_meeting())
         FollowUpFactory(description="公開会議の対応", meeting=MeetingFactory(openness=Meeting.Openness.OPEN))
         client.force_login(municipal_officer)
-        page = text_of(client.get(reverse("meetings:follow_up_list")))
-        assert "公開会議の対応" in page
-        assert "非公開会議の対応" not in page
+        response = client.get(reverse("meetings:follow_up_list"))
+        assert "公開会議の対応" in text_of(response)
+        assert "非公開会議の対応" not in source_of(response)
 
     def test_the_secretariat_closes_a_follow_up(self, client, plan_admin):
         follow_up = FollowUpFactory(description="事例を集める")
@@ -254,7 +265,8 @@ class TestFollowUps:
         assert response.status_code == 302
         follow_up.refresh_from_db()
         assert follow_up.done and follow_up.done_at
-        assert "事例を集める" not in text_of(client.get(reverse("meetings:follow_up_list"))).split("<h1>")[1]
+        still_open = texts_of(client.get(reverse("meetings:follow_up_list")), "table.follow-ups")
+        assert "事例を集める" not in " ".join(still_open)
 
     def test_closing_does_not_redirect_to_another_site(self, client, plan_admin):
         follow_up = FollowUpFactory()
@@ -281,9 +293,10 @@ class TestBodyPages:
             name="佐藤 次郎", term_start=datetime.date(2022, 7, 1), term_end=datetime.date(2024, 6, 30)
         )
         client.force_login(viewer)
-        page = text_of(client.get(reverse("meetings:body_detail", args=["promotion-committee"])))
+        response = client.get(reverse("meetings:body_detail", args=["promotion-committee"]))
+        page = text_of(response)
         assert "設置要綱" in page
-        assert "<td>山田 花子</td><td>○○大学 教授</td><td>委員長</td>" in page
+        assert row_of(select_one(response, "table.members"), "山田 花子")[:3] == ["山田 花子", "○○大学 教授", "委員長"]
         assert "現任 1 名" in page
         assert "任期を終えた委員（1 名）" in page
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from meetings.models import CaseReviewParticipant, Meeting, Organization, OrganizationMerge, OrganizationRole
 from meetings.services import organization_merge
+from tests.html import text_of
 from tests.meetings.factories import MeetingFactory, OrganizationFactory, OrganizationRoleFactory, case_review
-from tests.meetings.helpers import text_of
 
 
 @pytest.fixture
@@ -102,6 +102,8 @@ class TestOrganizationMerge:
             ("CaseReview", "organizations"),
             ("CaseReviewParticipant", "organization"),
             ("OrganizationRole", "organization"),
+            ("AnnualReturn", "council_organizations"),
+            ("AnnualReturn", "collaboration_organizations"),
         }
 
 

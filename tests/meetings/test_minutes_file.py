@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from meetings.models import Meeting
 from plan.common.uploads import MB
+from tests.html import field_errors, select_one, source_of, text_of
 from tests.meetings.factories import MeetingFactory, committee_meeting
-from tests.meetings.helpers import meeting_post, text_of
+from tests.meetings.helpers import meeting_post
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -43,9 +44,8 @@ def upload(client, meeting, name, content):
 
 
 def error_of(response):
-    import re
-
-    return re.findall(r'<p class="error" id="id_minutes_upload_error">([^<]+)</p>', response.content.decode())
+    """The messages shown beside the minutes file field."""
+    return field_errors(response, "minutes_upload")
 
 
 @pytest.fixture
@@ -137,8 +137,9 @@ class TestRefusedFiles:
 
     def test_the_cap_is_30_mb_by_default_and_shown_beside_the_field(self, client, plan_admin, meeting):
         client.force_login(plan_admin)
-        page = text_of(client.get(reverse("meetings:meeting_edit", args=[meeting.pk])))
-        assert "PDF・Word（.docx）・Excel（.xlsx）、30 MB まで。" in page
+        page = client.get(reverse("meetings:meeting_edit", args=[meeting.pk]))
+        help_text = select_one(page, "#id_minutes_upload_helptext")
+        assert "PDF・Word（.docx）・Excel（.xlsx）、30 MB まで。" in text_of(help_text)
 
     def test_a_file_over_the_cap_from_settings_is_refused(self, client, plan_admin, meeting, media_root, settings):
         # The cap follows settings.UPLOAD_LIMITS (a small one here, to keep the test light).
@@ -234,7 +235,7 @@ class TestServingFiles:
     ):
         client.force_login(municipal_officer)
         assert client.get(reverse("meetings:minutes_file", args=[closed_with_file.pk])).status_code == 403
-        assert reverse("meetings:minutes_file", args=[closed_with_file.pk]) not in text_of(
+        assert reverse("meetings:minutes_file", args=[closed_with_file.pk]) not in source_of(
             client.get(closed_with_file.get_absolute_url())
         )
 

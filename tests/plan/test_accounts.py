@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
@@ -76,12 +75,6 @@ class TestPasswordReset:
         assert mail.outbox == []
 
 
-@pytest.fixture
-def admin_client_for(client, plan_admin):
-    client.force_login(plan_admin)
-    return client
-
-
 class TestAccountsInTheAdmin:
     def add_user(self, client, **fields):
         data = {
@@ -98,10 +91,10 @@ class TestAccountsInTheAdmin:
         }
         return client.post(reverse("admin:plan_user_add"), data)
 
-    def test_the_secretariat_creates_a_municipal_officer_for_one_municipality(self, admin_client_for):
+    def test_the_secretariat_creates_a_municipal_officer_for_one_municipality(self, plan_admin_client):
         shinjuku = Municipality.objects.get(name="新宿区")
         response = self.add_user(
-            admin_client_for,
+            plan_admin_client,
             role=Role.MUNICIPAL_OFFICER,
             **{"municipal_officer-TOTAL_FORMS": "1", "municipal_officer-0-municipality": shinjuku.pk},
         )
@@ -111,19 +104,19 @@ class TestAccountsInTheAdmin:
         assert user.municipal_officer.municipality == shinjuku
         assert not user.is_staff
 
-    def test_a_plan_administrator_account_may_open_the_admin(self, admin_client_for, client):
-        self.add_user(admin_client_for, role=Role.PLAN_ADMIN)
+    def test_a_plan_administrator_account_may_open_the_admin(self, plan_admin_client, client):
+        self.add_user(plan_admin_client, role=Role.PLAN_ADMIN)
         user = User.objects.get(username="tanaka")
         assert user.is_staff and role_of(user) == Role.PLAN_ADMIN
 
-    def test_bureau_staff_need_a_department(self, admin_client_for):
-        response = self.add_user(admin_client_for, role=Role.BUREAU_STAFF)
+    def test_bureau_staff_need_a_department(self, plan_admin_client):
+        response = self.add_user(plan_admin_client, role=Role.BUREAU_STAFF)
         assert response.status_code == 200
         assert "所管局職員には所属する所管局・所管課を1つ以上選んでください。" in response.content.decode()
         assert not User.objects.filter(username="tanaka").exists()
 
-    def test_deactivating_keeps_the_account(self, admin_client_for, viewer):
-        response = admin_client_for.post(
+    def test_deactivating_keeps_the_account(self, plan_admin_client, viewer):
+        response = plan_admin_client.post(
             reverse("admin:plan_user_changelist"),
             {"action": "deactivate", "_selected_action": [viewer.pk]},
         )
@@ -132,8 +125,8 @@ class TestAccountsInTheAdmin:
         assert viewer.is_active is False
         assert User.objects.filter(pk=viewer.pk).exists()
 
-    def test_accounts_cannot_be_deleted(self, admin_client_for, viewer):
-        assert admin_client_for.post(reverse("admin:plan_user_delete", args=[viewer.pk]), {"post": "yes"}).status_code == 403
+    def test_accounts_cannot_be_deleted(self, plan_admin_client, viewer):
+        assert plan_admin_client.post(reverse("admin:plan_user_delete", args=[viewer.pk]), {"post": "yes"}).status_code == 403
         assert User.objects.filter(pk=viewer.pk).exists()
 
     def test_a_municipal_officer_cannot_open_the_admin(self, client, municipal_officer):

@@ -1,28 +1,12 @@
 """Recording a measure's progress in the browser: saving, history, bad input, and no lost update."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
-from plan.models import MeasureProgress, Plan
+from plan.models import MeasureProgress
 from plan.progress.services import progress_update, progress_year_start
 from plan.progress.validation import ProgressConflict
-
-
-def text_of(response):
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-
-
-@pytest.fixture
-def plan(db):
-    return Plan.objects.current()
-
-
-@pytest.fixture
-def year_2025(plan):
-    progress_year_start(plan=plan, fiscal_year=2025, user=None)
-    return 2025
+from tests.html import definition_of, field_errors, form_value, rows_of, select, select_one, text_of
 
 
 def record(number, year=2025):
@@ -34,7 +18,7 @@ def edit_url(number, year=2025):
 
 
 def loaded_version(response):
-    return int(re.search(r'name="expected_version" value="(\d+)"', response.content.decode()).group(1))
+    return int(form_value(response, "expected_version"))
 
 
 def post_edit(client, number, version, **values):
@@ -55,22 +39,23 @@ class TestSaving:
         assert (saved.assessment, saved.direction, saved.achievements) == ("on_track", "expand", "システムの設計を完了した。")
         assert saved.updated_by == bureau_staff and saved.is_updated and saved.version == version + 1
 
-        page = client.get(reverse("plan:progress_list"), {"year": 2025, "q": "86"}).content.decode()
-        row = re.search(r'<tr id="measure-86">.*?</tr>', page, re.S).group(0)
-        assert "順調" in row and "badge-on_track" in row and "未更新" not in row
+        page = client.get(reverse("plan:progress_list"), {"year": 2025, "q": "86"})
+        row = select_one(page, "tr#measure-86")
+        assert "順調" in text_of(row) and select(row, ".badge-on_track") and "未更新" not in text_of(row)
 
     def test_the_change_is_in_the_measure_pages_history(self, client, bureau_staff, year_2025):
         client.force_login(bureau_staff)
         post_edit(client, 86, 1, **GOOD)
         post_edit(client, 86, 2, **(GOOD | {"assessment": "delayed", "achievements": "設計が遅れた。"}))
-        page = text_of(client.get(reverse("plan:measure_detail", args=[86])))
-        history = page[page.index("進捗の変更履歴"):]
-        latest = history[: history.index("画面から更新", history.index("画面から更新") + 1)]
-        assert str(bureau_staff) in latest
-        assert "進捗状況 順調 遅れ" in latest
-        assert "実績 システムの設計を完了した。 設計が遅れた。" in latest
-        assert "今後の方向性" not in latest  # unchanged fields are not listed
-        assert "年度の開始（令和7年度）" in history
+        history = select_one(client.get(reverse("plan:measure_detail", args=[86])), "ol.history")
+        latest = select(history, "li")[0]
+        assert str(bureau_staff) in text_of(select_one(latest, ".history-head"))
+        # Each changed field, before and after; the unchanged ones (今後の方向性) are not listed.
+        assert rows_of(select_one(latest, "table.changes"))[1:] == [
+            ["進捗状況", "順調", "遅れ"],
+            ["実績", "システムの設計を完了した。", "設計が遅れた。"],
+        ]
+        assert "年度の開始（令和7年度）" in text_of(history)
 
     def test_last_years_record_is_shown_beside_the_form(self, client, plan, plan_admin, bureau_staff, year_2025):
         progress_year_start(plan=plan, fiscal_year=2024, user=None)
@@ -103,18 +88,17 @@ class TestBadInput:
         entries = record(86).history.count()
         response = post_edit(client, 86, 1, assessment="very_good", direction="", achievements="")
         assert response.status_code == 400
-        page = text_of(response)
-        assert "進捗状況は一覧から選んでください。" in page
-        assert "今後の方向性を選んでください。" in page
-        assert "実績を入力してください" in page
-        assert "何も保存していません" in page
+        assert field_errors(response, "assessment") == ["進捗状況は一覧から選んでください。"]
+        assert field_errors(response, "direction") == ["今後の方向性を選んでください。"]
+        assert "実績を入力してください" in " ".join(field_errors(response, "achievements"))
+        assert "何も保存していません" in text_of(response)
         unchanged = record(86)
         assert unchanged.version == 1 and unchanged.assessment == "" and unchanged.history.count() == entries
 
     def test_what_was_typed_is_kept_on_the_page(self, client, bureau_staff, year_2025):
         client.force_login(bureau_staff)
         response = post_edit(client, 86, 1, assessment="on_track", direction="", achievements="入力した実績の文章")
-        assert "入力した実績の文章" in response.content.decode()
+        assert form_value(response, "achievements") == "入力した実績の文章"
 
     def test_achievements_may_be_empty_only_for_a_measure_not_started(self, client, bureau_staff, year_2025):
         client.force_login(bureau_staff)
@@ -125,17 +109,17 @@ class TestBadInput:
         client.force_login(bureau_staff)
         response = post_edit(client, 86, 1, **(GOOD | {"issues": "あ" * 2001}))
         assert response.status_code == 400
-        assert "課題は2000文字以内で入力してください" in response.content.decode()
+        assert "課題は2000文字以内で入力してください" in " ".join(field_errors(response, "issues"))
         assert record(86).issues == ""
 
 
 def status_shown(response):
     """The page's 状態 line: the record as saved, beside the form."""
-    return re.search(r"<dt>状態</dt><dd>(.*?)</dd>", response.content.decode(), re.S).group(1)
+    return definition_of(response, "状態")
 
 
 def checked_assessment(response):
-    return re.search(r'<input type="radio" name="assessment" value="(\w+)"[^>]*checked', response.content.decode()).group(1)
+    return form_value(response, "assessment")
 
 
 class TestStatusAfterAFailedSave:
@@ -147,9 +131,9 @@ class TestStatusAfterAFailedSave:
         response = post_edit(client, 86, 2, assessment="delayed", direction="revise", achievements="")
         assert response.status_code == 400
         status = status_shown(response)
-        assert "badge-on_track" in status and "順調" in status
-        assert "badge-delayed" not in status and "遅れ" not in status
-        assert "版 2" in status
+        assert select(status, ".badge-on_track") and "順調" in text_of(status)
+        assert not select(status, ".badge-delayed") and "遅れ" not in text_of(status)
+        assert "版 2" in text_of(status)
         assert checked_assessment(response) == "delayed"  # what was typed stays in the form
         assert record(86).assessment == "on_track"
 
@@ -158,7 +142,7 @@ class TestStatusAfterAFailedSave:
         response = post_edit(client, 86, 1, assessment="completed", direction="", achievements="完了した")
         assert response.status_code == 400
         status = status_shown(response)
-        assert "未評価" in status and "badge-completed" not in status
+        assert "未評価" in text_of(status) and not select(status, ".badge-completed")
         assert checked_assessment(response) == "completed"
 
     def test_a_conflict_shows_the_other_persons_saved_status(self, client, bureau_staff, plan_admin, year_2025):
@@ -167,8 +151,8 @@ class TestStatusAfterAFailedSave:
         response = post_edit(client, 86, 1, assessment="delayed", direction="revise", achievements="二人目の実績")
         assert response.status_code == 409
         status = status_shown(response)
-        assert "badge-on_track" in status and "badge-delayed" not in status
-        assert str(plan_admin) in status and "版 2" in status
+        assert select(status, ".badge-on_track") and not select(status, ".badge-delayed")
+        assert str(plan_admin) in text_of(status) and "版 2" in text_of(status)
         assert checked_assessment(response) == "delayed"
 
 
@@ -194,9 +178,9 @@ class TestNoLostUpdate:
         page = text_of(response)
         assert "保存しませんでした" in page and str(plan_admin) in page
         assert "実績 （空欄） システムの設計を完了した。" in page  # what the other person changed
-        html = response.content.decode()
-        assert "二人目が入力した実績" in html  # what this person typed is still in the form
-        assert 'value="delayed" id="id_assessment_2" checked' in html or re.search(r'value="delayed"[^>]*checked', html)
+        # What this person typed is still in the form.
+        assert form_value(response, "achievements") == "二人目が入力した実績"
+        assert form_value(response, "assessment") == "delayed"
         # Having seen the change, the person can save on purpose: the form now carries version 2.
         assert loaded_version(response) == 2
         assert post_edit(second, 86, 2, assessment="delayed", direction="revise", achievements="二人目が入力した実績").status_code == 302
@@ -231,8 +215,8 @@ class TestAdmin:
         from django.test import Client
 
         client.force_login(plan_admin)
-        form_page = client.get(self.change_url(86)).content.decode()
-        assert 'name="expected_version" value="1"' in form_page
+        form_page = client.get(self.change_url(86))
+        assert form_value(form_page, "expected_version") == "1"
 
         other = Client()
         other.force_login(bureau_staff)
@@ -240,10 +224,10 @@ class TestAdmin:
 
         response = self.admin_post(client, 86, 1, assessment="completed", direction="end", achievements="管理者が入力")
         assert response.status_code == 200  # the form again, with the refusal
-        page = response.content.decode()
+        page = text_of(response)
         assert "保存しませんでした" in page and "システムの設計を完了した。" in page
-        assert "管理者が入力" in page
-        assert 'name="expected_version" value="2"' in page
+        assert form_value(response, "achievements") == "管理者が入力"  # what was typed stays in the form
+        assert form_value(response, "expected_version") == "2"
         kept = record(86)
         assert kept.achievements == GOOD["achievements"] and kept.updated_by == bureau_staff
 

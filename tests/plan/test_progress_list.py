@@ -1,25 +1,13 @@
 """The progress list for a fiscal year: order, re-listings, filters, counts, and its queries."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
-from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress, Plan
+from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress
 from plan.progress.services import progress_update, progress_year_start
+from tests.html import link_targets, row_of, rows_of, select, select_one, text_of, texts_of
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した"}
-
-
-@pytest.fixture
-def plan(db):
-    return Plan.objects.current()
-
-
-@pytest.fixture
-def year_2025(plan):
-    progress_year_start(plan=plan, fiscal_year=2025, user=None)
-    return 2025
 
 
 def record(number, year=2025):
@@ -34,13 +22,15 @@ def assess(user, number, assessment, year=2025):
 def listed(client, **params):
     response = client.get(reverse("plan:progress_list"), {"year": 2025, **params})
     assert response.status_code == 200
-    return response.content.decode()
+    return response
 
 
 def row_numbers(page):
     """The measure numbers of the list's rows, in order; re-listings as "6*"."""
-    rows = re.findall(r'<tr( class="relisted"| id="measure-\d+")>\s*<td class="col-number"><a href="/plan/measures/(\d+)/">', page)
-    return [f"{number}*" if kind == ' class="relisted"' else number for kind, number in rows]
+    return [
+        text_of(select(row, "td.col-number > a")[0]) + ("*" if "relisted" in row.classes else "")
+        for row in select(page, "table.progress-table > tbody > tr")
+    ]
 
 
 class TestTheList:
@@ -55,35 +45,35 @@ class TestTheList:
     def test_goals_and_areas_head_their_rows(self, client, viewer, year_2025):
         client.force_login(viewer)
         page = listed(client)
-        positions = [page.index(f'id="progress-goal-{n}"') for n in range(1, 6)]
-        assert positions == sorted(positions)
-        assert "<h4>ウ 母子同一の場所での一時保護</h4>" in page
+        goals = select(page, "section.goal > h3")
+        assert [heading.get("id") for heading in goals] == [f"progress-goal-{n}" for n in range(1, 6)]
+        assert [text.split()[0] for text in texts_of(page, "section.goal > h3")] == [f"基本目標{n}" for n in range(1, 6)]
+        assert "ウ 母子同一の場所での一時保護" in texts_of(select_one(page, 'section[aria-labelledby="progress-goal-3"]'), "h4")
 
     def test_a_relisting_shows_the_originals_record_and_points_to_it(self, client, viewer, plan_admin, year_2025):
         assess(plan_admin, 6, "delayed")
         client.force_login(viewer)
         page = listed(client, goal=3)
-        relisted_row = re.search(r'<tr class="relisted">.*?</tr>', page, re.S).group(0)
-        assert "badge-relisted" in relisted_row and "遅れ" in relisted_row
-        assert 'href="/plan/measures/6/#progress"' in relisted_row and "No.6 の記録（再掲元）" in relisted_row
+        relisted_row = select(page, "tr.relisted")[0]
+        assert select(relisted_row, ".badge-relisted") and "遅れ" in text_of(relisted_row)
+        assert link_targets(relisted_row, "No.6 の記録（再掲元）") == ["/plan/measures/6/#progress"]
 
     def test_the_reporting_year_is_the_default_and_a_year_not_started_says_so(self, client, viewer, plan, year_2025):
         plan.reporting_fiscal_year = 2025
         plan.save()
         client.force_login(viewer)
-        page = client.get(reverse("plan:progress_list")).content.decode()
-        assert "令和7年度（2025年度）" in page and len(row_numbers(page)) == 138
-        page = client.get(reverse("plan:progress_list"), {"year": 2026}).content.decode()
-        assert "令和8年度（2026年度）の進捗の記録はまだありません" in page
-        assert page.count("記録なし") == 138
+        page = client.get(reverse("plan:progress_list"))
+        assert "令和7年度（2025年度）" in text_of(page) and len(row_numbers(page)) == 138
+        page = client.get(reverse("plan:progress_list"), {"year": 2026})
+        assert "令和8年度（2026年度）の進捗の記録はまだありません" in text_of(page)
+        assert text_of(page).count("記録なし") == 138
 
     def test_not_yet_updated_is_shown_until_someone_records_the_year(self, client, viewer, plan_admin, year_2025):
         assess(plan_admin, 1, "on_track")
         client.force_login(viewer)
         page = listed(client, goal=1)
-        row_1 = re.search(r'<tr id="measure-1">.*?</tr>', page, re.S).group(0)
-        row_2 = re.search(r'<tr id="measure-2">.*?</tr>', page, re.S).group(0)
-        assert "未更新" not in row_1 and "未更新" in row_2
+        row_1, row_2 = select_one(page, "tr#measure-1"), select_one(page, "tr#measure-2")
+        assert "未更新" not in text_of(row_1) and "未更新" in text_of(row_2)
 
 
 class TestFilters:
@@ -116,17 +106,16 @@ class TestFilters:
         assess(plan_admin, 1, "on_track")
         client.force_login(bureau_staff)
         page = listed(client)
-        link = re.search(r'<a class="button" href="([^"]+)">自分の所管の未更新の施策</a>', page).group(1)
+        [link] = link_targets(page, "自分の所管の未更新の施策")
         assert "mine=1" in link and "not_updated=1" in link
-        nav_link = re.search(r'<a href="([^"]+)"[^>]*>自分の所管の未更新</a>', page).group(1)
-        mine = client.get(link.replace("&amp;", "&")).content.decode()
-        numbers = {r.rstrip("*") for r in row_numbers(mine)}
+        [nav_link] = link_targets(select_one(page, "nav.site-nav"), "自分の所管の未更新")
+        numbers = {r.rstrip("*") for r in row_numbers(client.get(link))}
         assert "1" not in numbers and "86" in numbers and "111" not in numbers and "17" not in numbers
-        assert numbers == {r.rstrip("*") for r in row_numbers(client.get(nav_link.replace("&amp;", "&")).content.decode())}
+        assert numbers == {r.rstrip("*") for r in row_numbers(client.get(nav_link))}
 
     def test_the_nav_link_is_for_bureau_staff_only(self, client, viewer, year_2025):
         client.force_login(viewer)
-        assert "自分の所管の未更新" not in listed(client)
+        assert "自分の所管の未更新" not in text_of(listed(client))
 
 
 class TestCounts:
@@ -135,12 +124,11 @@ class TestCounts:
             assess(plan_admin, number, assessment)
         client.force_login(viewer)
         page = listed(client)
-        table = re.search(r'<table class="counts-table">.*?</table>', page, re.S).group(0)
-        goal_1 = re.sub(r"<[^>]+>", " ", re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>基本目標1</a>.*?</tr>", table, re.S).group(0))
-        # 順調 概ね順調 遅れ 未着手 完了 未評価 未更新 施策数 (No. 6 is re-listed under goal 3: counted once, under goal 1)
-        assert goal_1.split()[1:] == ["2", "0", "1", "0", "1", "48", "48", "52"]
-        goal_5 = re.sub(r"<[^>]+>", " ", re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>基本目標5</a>.*?</tr>", table, re.S).group(0))
-        assert goal_5.split()[1:4] == ["0", "0", "1"]
+        table = select_one(page, "table.counts-table")
+        assert rows_of(table)[0] == ["基本目標", "順調", "概ね順調", "遅れ", "未着手", "完了", "未評価", "未更新", "施策数"]
+        # No. 6 is re-listed under goal 3: counted once, under goal 1.
+        assert row_of(table, "基本目標1")[1:] == ["2", "0", "1", "0", "1", "48", "48", "52"]
+        assert row_of(table, "基本目標5")[1:4] == ["0", "0", "1"]
 
 
 def add_measures(plan, count, years):
@@ -180,4 +168,4 @@ class TestQueries:
         add_measures(plan, 40, years=[2024, 2025, 2026])
         assert self.queries_for(client, django_assert_max_num_queries, one_year, **params) == one_year
         if not params:
-            assert "試験用の再掲先" in listed(client)  # the added measures are really on the page
+            assert "試験用の再掲先" in text_of(listed(client))  # the added measures are really on the page

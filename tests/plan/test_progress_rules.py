@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from plan.accounts.roles import Role
 from plan.common.spreadsheets import write_xlsx
 from plan.forms import ProgressAdminForm, ProgressForm
-from plan.models import Department, MeasureProgress, MeasureResponsibility, Plan
+from plan.models import Department, MeasureProgress, MeasureResponsibility
 from plan.progress.access import (
     ProgressScope,
     can_edit_progress,
@@ -41,22 +41,6 @@ from plan.progress.validation import (
 from tests.factories import UserFactory, welfare_division
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した", "issues": "", "next_steps": ""}
-
-
-@pytest.fixture
-def plan(db):
-    return Plan.objects.current()
-
-
-@pytest.fixture
-def year_2025(plan):
-    progress_year_start(plan=plan, fiscal_year=2025, user=None)
-    return 2025
-
-
-@pytest.fixture
-def no_role(db):
-    return UserFactory(username="no-role")
 
 
 def record(number, fiscal_year=2025):

@@ -7,17 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from plan.models import Department, MeasureProgress, MeasureResponsibility, Plan
+from plan.models import Department, MeasureProgress, MeasureResponsibility
 from plan.progress.services import progress_update, progress_year_start, responsibility_confirm
 from plan.reference.data import load_responsibilities
 from tests.factories import welfare_division
+from tests.html import select, text_of, texts_of
 
 GOOD = {"assessment": "on_track", "direction": "expand", "achievements": "実施した", "issues": "課題", "next_steps": "次"}
-
-
-@pytest.fixture
-def plan(db):
-    return Plan.objects.current()
 
 
 def record(number, year):
@@ -72,16 +68,16 @@ class TestStartingAYear:
     def test_the_page_starts_a_year_and_says_when_it_was_already_started(self, client, plan, plan_admin):
         client.force_login(plan_admin)
         response = client.post(reverse("plan:progress_years"), {"action": "start", "year": 2025}, follow=True)
-        assert "令和7年度（2025年度）を開始しました（施策 120 件の記録を作成" in response.content.decode()
+        assert "令和7年度（2025年度）を開始しました（施策 120 件の記録を作成" in text_of(response)
         before = snapshot()
         response = client.post(reverse("plan:progress_years"), {"action": "start", "year": 2025}, follow=True)
-        assert "すでに開始されています。何も変更していません。" in response.content.decode()
+        assert "すでに開始されています。何も変更していません。" in text_of(response)
         assert snapshot() == before
 
     def test_a_year_outside_the_plan_is_refused_with_a_message(self, client, plan, plan_admin):
         client.force_login(plan_admin)
         response = client.post(reverse("plan:progress_years"), {"action": "start", "year": 2029}, follow=True)
-        assert "令和11年度（2029年度）は計画期間（令和6年度〜令和10年度）の外です。" in response.content.decode()
+        assert "令和11年度（2029年度）は計画期間（令和6年度〜令和10年度）の外です。" in text_of(response)
         assert not MeasureProgress.objects.exists()
         with pytest.raises(ValidationError):
             progress_year_start(plan=plan, fiscal_year=2023, user=plan_admin)
@@ -107,15 +103,15 @@ class TestReportingYear:
     def test_the_administrator_sets_it_and_the_list_defaults_to_it(self, client, plan, plan_admin):
         client.force_login(plan_admin)
         response = client.post(reverse("plan:progress_years"), {"action": "reporting", "year": 2026}, follow=True)
-        assert "報告対象年度を令和8年度（2026年度）にしました。" in response.content.decode()
+        assert "報告対象年度を令和8年度（2026年度）にしました。" in text_of(response)
         plan.refresh_from_db()
         assert plan.reporting_fiscal_year == 2026
-        assert "<h1>施策の進捗 <span class=\"nowrap\">令和8年度（2026年度）" in client.get(reverse("plan:progress_list")).content.decode()
+        assert texts_of(client.get(reverse("plan:progress_list")), "h1") == ["施策の進捗 令和8年度（2026年度）"]
 
     def test_a_year_outside_the_plan_is_refused(self, client, plan, plan_admin):
         client.force_login(plan_admin)
         response = client.post(reverse("plan:progress_years"), {"action": "reporting", "year": 2035}, follow=True)
-        assert "計画期間（令和6年度〜令和10年度）の外です" in response.content.decode()
+        assert "計画期間（令和6年度〜令和10年度）の外です" in text_of(response)
         plan.refresh_from_db()
         assert plan.reporting_fiscal_year is None
 
@@ -132,8 +128,8 @@ class TestResponsibilities:
 
     def test_the_page_lists_all_120_and_confirming_records_who_and_when(self, client, plan, plan_admin):
         client.force_login(plan_admin)
-        page = client.get(reverse("plan:responsibilities")).content.decode()
-        assert page.count('<tr id="resp-') == 120
+        page = client.get(reverse("plan:responsibilities"))
+        assert len(select(page, 'tr[id^="resp-"]')) == 120
         education = Department.objects.get(name="教育庁")
         response = client.post(reverse("plan:responsibilities"), {"number": 69, "departments": [education.pk]})
         assert response.status_code == 302 and response["Location"].endswith("#resp-69")
@@ -152,14 +148,13 @@ class TestResponsibilities:
         assert record(86, 2026).department_names == "福祉局 子供・子育て支援部 育成支援課"
         latest = record(86, 2025).history.order_by("-history_date", "-history_id").first()
         assert latest.history_change_reason == "所管の確認・修正" and latest.history_user == plan_admin
-        page = client.get(reverse("plan:measure_detail", args=[86])).content.decode()
-        assert "所管の確認・修正" in page
+        assert "所管の確認・修正" in text_of(client.get(reverse("plan:measure_detail", args=[86])))
 
     def test_no_department_gets_a_message_and_changes_nothing(self, client, plan_admin):
         client.force_login(plan_admin)
         response = client.post(reverse("plan:responsibilities"), {"number": 86})
         assert response.status_code == 400
-        assert "所管を1つ以上選んでください。" in response.content.decode()
+        assert "所管を1つ以上選んでください。" in text_of(response)
         assert MeasureResponsibility.objects.get(measure__number=86).is_provisional
 
     def test_reloading_keeps_a_confirmed_correction_and_reports_it(self, plan, plan_admin):

@@ -22,6 +22,7 @@ from plan.common.spreadsheets import Sheet, SpreadsheetError, read_csv_rows, rea
 from plan.common.uploads import MB, check_upload, detect_document_type, upload_limits
 from plan.models import MeasureProgress, Plan
 from plan.progress.services import progress_year_start
+from tests.html import field_errors, select, select_one, text_of
 from tests.plan import upload_samples as samples
 
 TOO_LARGE_10 = "ファイルが大きすぎます（上限 10 MB"
@@ -272,10 +273,6 @@ def progress_state():
     )
 
 
-def field_errors(response) -> list[str]:
-    return re.findall(r'<p class="error" id="id_file_error">([^<]+)</p>', response.content.decode())
-
-
 class TestProgressImport:
     def post(self, client, content, name="進捗_令和7年度.xlsx"):
         before = progress_state()
@@ -283,8 +280,8 @@ class TestProgressImport:
         assert response.status_code == 400
         assert progress_state() == before  # nothing changed
         assert "progress_import" not in client.session  # nothing kept for a confirm
-        assert 'name="token"' not in response.content.decode()
-        return field_errors(response)
+        assert not select(response, '[name="token"]')
+        return field_errors(response, "file")
 
     def test_a_zip_bomb_is_refused_beside_the_field_before_parsing(self, progress_admin, zip_bomb, parsing_fails):
         [message] = self.post(progress_admin, zip_bomb)
@@ -307,4 +304,5 @@ class TestProgressImport:
         assert self.post(progress_admin, b"") == ["入力されたファイルは空です。"]
 
     def test_the_help_text_names_the_cap(self, progress_admin):
-        assert "10 MB まで。" in progress_admin.get(reverse("plan:progress_import")).content.decode()
+        page = progress_admin.get(reverse("plan:progress_import"))
+        assert "10 MB まで。" in text_of(select_one(page, "#id_file_helptext"))

@@ -1,13 +1,8 @@
-import re
-
 import pytest
 from django.urls import reverse
 
 from plan.models import Area, Goal, Listing, Measure, Plan
-
-
-def text_of(response):
-    return re.sub(r"\s+", " ", response.content.decode())
+from tests.html import field_errors, link_targets, select, select_one, text_of, texts_of
 
 
 def add_measures(count):
@@ -25,27 +20,28 @@ def add_measures(count):
 class TestPlanTree:
     def test_it_shows_goals_areas_and_measures_in_plan_order(self, client, viewer):
         client.force_login(viewer)
-        page = text_of(client.get(reverse("plan:tree")))
-        positions = [page.index(f"基本目標{number} ") for number in range(1, 6)]
-        assert positions == sorted(positions)
-        assert "ア 相談体制の整備等による対象者の早期の把握" in page
-        assert "女性相談支援センターのDX" in page
+        response = client.get(reverse("plan:tree"))
+        goals = [heading.split()[0] for heading in texts_of(response, "section.goal > h2")]
+        assert goals == [f"基本目標{number}" for number in range(1, 6)]
+        assert "ア 相談体制の整備等による対象者の早期の把握" in texts_of(select(response, "section.goal")[0], "h3")[0]
+        assert "女性相談支援センターのDX" in text_of(response)
 
     def test_it_counts_measures_and_relistings_per_goal(self, client, viewer):
         client.force_login(viewer)
-        page = text_of(client.get(reverse("plan:tree")))
+        contents = texts_of(client.get(reverse("plan:tree")), "nav.toc li")
         for goal in Goal.objects.all():
             originals = Listing.objects.filter(area__goal=goal, relisted=False).count()
             relisted = Listing.objects.filter(area__goal=goal, relisted=True).count()
-            assert f"{goal.label}</a>（施策 {originals}・再掲 {relisted}）" in page
+            assert f"{goal.label}（施策 {originals}・再掲 {relisted}）" in contents
 
     def test_relistings_are_marked_and_link_to_the_original(self, client, viewer):
         client.force_login(viewer)
-        page = text_of(client.get(reverse("plan:tree")))
-        assert page.count('<span class="badge badge-relisted">再掲</span>') == 18
+        response = client.get(reverse("plan:tree"))
+        assert texts_of(response, "tr.relisted .badge-relisted") == ["再掲"] * 18
         url = reverse("plan:measure_detail", args=[6])
-        assert f'<a href="{url}" class="relisted-link">（No.6 の再掲）</a>' in page
-        assert "一時保護委託先の確保" in page  # No. 6's own heading where it is re-listed
+        relisted_links = {text_of(link): link.get("href") for link in select(response, "a.relisted-link")}
+        assert relisted_links["（No.6 の再掲）"] == url
+        assert "一時保護委託先の確保" in text_of(response)  # No. 6's own heading where it is re-listed
 
     def test_it_runs_the_same_queries_whatever_the_size(self, client, viewer, django_assert_max_num_queries):
         client.force_login(viewer)
@@ -55,14 +51,15 @@ class TestPlanTree:
         add_measures(60)
         with django_assert_max_num_queries(len(small.captured_queries)):
             response = client.get(reverse("plan:tree"))
-        assert "試験用の再掲先" in response.content.decode()
+        assert "試験用の再掲先" in text_of(response)
 
 
 class TestMeasureDetail:
     def test_it_shows_number_heading_content_goal_and_area(self, client, municipal_officer):
         client.force_login(municipal_officer)
-        page = text_of(client.get(reverse("plan:measure_detail", args=[86])))
-        assert "No.86</span> 女性相談支援センターのDX" in page
+        response = client.get(reverse("plan:measure_detail", args=[86]))
+        assert text_of(select_one(response, "h1")) == "No.86 女性相談支援センターのDX"
+        page = text_of(response)
         assert "相談保護管理システムを再構築し" in page
         assert "基本目標5" in page
         assert "ア 女性相談支援センターの体制強化・機能強化" in page
@@ -97,7 +94,7 @@ class TestSearch:
         return client.get(reverse("plan:search"), {"q": text})
 
     def found_numbers(self, response):
-        return [int(n) for n in re.findall(r'<td class="col-number"><a href="/plan/measures/(\d+)/">', response.content.decode())]
+        return [int(text_of(link)) for link in select(response, "td.col-number > a")]
 
     def test_toyoko_finds_measures_76_to_78(self, client, viewer):
         client.force_login(viewer)
@@ -123,12 +120,12 @@ class TestSearch:
 
     def test_nothing_found_says_so(self, client, viewer):
         client.force_login(viewer)
-        assert "該当する施策はありません。" in self.search(client, "存在しない語句xyz").content.decode()
+        assert "該当する施策はありません。" in text_of(self.search(client, "存在しない語句xyz"))
 
     def test_too_long_a_query_gets_a_japanese_message(self, client, viewer):
         client.force_login(viewer)
-        page = self.search(client, "あ" * 101).content.decode()
-        assert "この値は 100 文字以下でなければなりません" in page
+        errors = texts_of(self.search(client, "あ" * 101), "form p.error")
+        assert any("この値は 100 文字以下でなければなりません" in error for error in errors)
 
     def test_it_runs_the_same_queries_whatever_the_size(self, client, viewer, django_assert_max_num_queries):
         client.force_login(viewer)
@@ -143,12 +140,12 @@ class TestSearch:
 class TestInferredHeadings:
     def test_plan_admin_sees_every_inferred_heading(self, client, plan_admin):
         client.force_login(plan_admin)
-        page = client.get(reverse("plan:inferred_headings")).content.decode()
+        response = client.get(reverse("plan:inferred_headings"))
         inferred = Measure.objects.filter(heading_inferred=True)
         assert inferred.count() > 0
         for measure in inferred:
-            assert reverse("plan:inferred_heading_review", args=[measure.number]) in page
-        assert page.count("<strong>未確認</strong>") == inferred.count()
+            assert reverse("plan:inferred_heading_review", args=[measure.number]) in link_targets(response)
+        assert texts_of(response, "td > strong") == ["未確認"] * inferred.count()
 
     def test_plan_admin_confirms_a_heading_and_history_records_it(self, client, plan_admin):
         client.force_login(plan_admin)
@@ -162,13 +159,13 @@ class TestInferredHeadings:
         last = measure.history.latest()
         assert last.history_user == plan_admin
         assert last.heading == "女性相談支援センターのDX化"
-        assert "確認済" in client.get(reverse("plan:inferred_headings")).content.decode()
+        assert "確認済" in text_of(client.get(reverse("plan:inferred_headings")))
 
     def test_an_empty_heading_is_refused_next_to_the_field_and_nothing_is_saved(self, client, plan_admin):
         client.force_login(plan_admin)
         response = client.post(reverse("plan:inferred_heading_review", args=[85]), {"heading": "  "})
         assert response.status_code == 200
-        assert '<p class="error" id="id_heading_error">このフィールドは必須です。</p>' in response.content.decode()
+        assert field_errors(response, "heading") == ["このフィールドは必須です。"]
         measure = Measure.objects.get(number=85)
         assert measure.heading == "女性相談支援センターのDX"
         assert measure.heading_reviewed_at is None
@@ -194,18 +191,18 @@ class TestInferredHeadings:
 class TestHeader:
     def test_a_municipal_officer_sees_their_municipality(self, client, municipal_officer):
         client.force_login(municipal_officer)
-        assert "新宿区（区市町村担当者）" in client.get(reverse("home")).content.decode()
+        assert "新宿区（区市町村担当者）" in text_of(client.get(reverse("home")))
 
     def test_bureau_staff_see_their_role_and_no_admin_link(self, client, bureau_staff):
         client.force_login(bureau_staff)
-        page = client.get(reverse("home")).content.decode()
-        assert "所管局職員" in page
-        assert reverse("admin:index") not in page
+        response = client.get(reverse("home"))
+        assert "所管局職員" in text_of(response)
+        assert reverse("admin:index") not in link_targets(response)
 
     def test_plan_admin_is_told_how_many_headings_await_review(self, client, plan_admin):
         client.force_login(plan_admin)
         count = Measure.objects.filter(heading_inferred=True).count()
-        assert f"<strong>{count} 件</strong> 未確認" in client.get(reverse("home")).content.decode()
+        assert f"推定した事項が {count} 件 未確認です。" in text_of(client.get(reverse("home")))
 
     def test_a_user_without_a_role_sees_nothing(self, client, django_user_model):
         user = django_user_model.objects.create_user("norole", password="x-long-password")
