@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("config.account_urls")),
     path("plan/", include("plan.urls")),
     path("meetings/", include("meetings.urls")),
+    path("returns/", include("municipalities.urls")),
     path("admin/", admin.site.urls),
 ]

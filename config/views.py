@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.db.models import Count, Q
 from django.shortcuts import render
 
+from municipalities.views.officer import home_cards as officer_return_cards
 from plan.access import any_role_required
 from plan.models import Listing, Measure, Plan
 
@@ -25,6 +26,8 @@ def home(request):
                 plan=plan, heading_inferred=True, heading_reviewed_at__isnull=True
             ).count(),
         )
+    # A municipal officer's card: their municipality's return of each open round (two queries).
+    context["officer_return_cards"] = officer_return_cards(request.user)
     return render(request, "home.html", context)
 
 

@@ -1,5 +1,7 @@
 """Reading the annual returns for pages and indicators: the latest accepted information per
-municipality, last year's accepted return, and what changed since it.
+municipality, last year's accepted return, and what changed since it; and the reads behind the
+secretariat's pages (rounds and their figures, a round's returns, the review page, the status
+matrix, a municipality's returns), each a fixed number of queries.
 
 "Latest accepted" (docs/returns.md): for a fiscal year Y, a municipality's latest accepted return
 is its accepted return of the latest round whose reporting year is Y or earlier. A return that is
@@ -8,10 +10,29 @@ accepted last year still counts while this year's return is in review; a reopene
 counting until it is accepted again.
 """
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
 
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from meetings.access import organizations_named_for
 from meetings.models import Organization
-from municipalities.models import AnnualReturn, Municipality
+from meetings.provider_names import mask_provider_names
+from municipalities import access
+from municipalities.models import (
+    COUNCIL_TIERS,
+    AnnualReturn,
+    Municipality,
+    ReturnCourseAttendance,
+    ReturnRound,
+    ReturnState,
+    ReturnTransition,
+    WorkerPlacement,
+    YesNoUnknown,
+)
+from plan.common.fiscal_year import FiscalYear, era_date, era_datetime
 
 
 def last_accepted_before(annual_return: AnnualReturn) -> AnnualReturn | None:
@@ -141,3 +162,560 @@ def fields_changed_since_last_accepted(annual_return: AnnualReturn) -> list[Fiel
     if previous is None:
         return []
     return differences(answer_values(previous), answer_values(annual_return))
+
+
+# --- the secretariat's pages: dates as people read them -------------------------------------------
+
+def _with_labels(transitions):
+    for transition in transitions:
+        transition.at_label = era_datetime(transition.at)
+    return transitions
+
+
+def _transitions_prefetch(user):
+    """Every return's transitions, oldest first, with who made them, as `transition_list`."""
+    queryset = access.transitions_visible_to(user, ReturnTransition.objects.select_related("by")).order_by("at", "id")
+    return Prefetch("transitions", queryset=queryset, to_attr="transition_list")
+
+
+# --- the rounds ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundSummary:
+    """A round with its counts, for the list of rounds."""
+
+    round: ReturnRound
+    total: int
+    submitted: int  # awaiting review (提出済み)
+    sent_back: int
+    accepted: int
+
+    @property
+    def drafts(self) -> int:
+        return self.total - self.submitted - self.sent_back - self.accepted
+
+    @property
+    def deadline_label(self) -> str:
+        return era_date(self.round.deadline)
+
+    @property
+    def opened_label(self) -> str:
+        return era_datetime(self.round.opened_at)
+
+    @property
+    def closed_label(self) -> str:
+        return era_datetime(self.round.closed_at)
+
+
+def round_summaries(user) -> list[RoundSummary]:
+    """Every round the user sees, newest year first, with its returns counted by state. One query."""
+    state = "returns__state"
+    rounds = (
+        access.rounds_visible_to(user)
+        .select_related("opened_by", "closed_by")
+        .annotate(
+            n_total=Count("returns"),
+            n_submitted=Count("returns", filter=Q(**{state: ReturnState.SUBMITTED})),
+            n_sent_back=Count("returns", filter=Q(**{state: ReturnState.SENT_BACK})),
+            n_accepted=Count("returns", filter=Q(**{state: ReturnState.ACCEPTED})),
+        )
+        .order_by("-fiscal_year")
+    )
+    return [
+        RoundSummary(round, round.n_total, round.n_submitted, round.n_sent_back, round.n_accepted) for round in rounds
+    ]
+
+
+def years_to_open(plan) -> list[FiscalYear]:
+    """The plan's years that have no round yet (a year is opened once)."""
+    opened = set(ReturnRound.objects.values_list("fiscal_year", flat=True))
+    return [year for year in plan.fiscal_years if year.year not in opened] if plan else []
+
+
+class Timeliness(models.TextChoices):
+    """When a return came in, against the round's deadline."""
+
+    ON_TIME = "on_time", "期限内"
+    LATE = "late", "期限後"
+    NOT_YET = "not_yet", "未提出"
+
+
+@dataclass
+class LastChange:
+    what: str
+    by: object
+    at: datetime.datetime
+
+    @property
+    def at_label(self) -> str:
+        return era_datetime(self.at)
+
+
+@dataclass
+class RoundRow:
+    """One municipality's return on the round page. Its transitions are prefetched
+    (`transition_list`), so nothing here costs a query."""
+
+    annual_return: AnnualReturn
+    deadline: datetime.date
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.annual_return.municipality
+
+    @property
+    def first_submitted_at(self) -> datetime.datetime | None:
+        """When the return was first submitted, if it is submitted now, or was and came back for
+        correction (差戻し) or was accepted. A return withdrawn to a draft is not in (未提出).
+
+        The first submission, not the latest: a return in by the deadline and sent back for a
+        correction stays 期限内 when it is submitted again."""
+        if self.annual_return.state == ReturnState.DRAFT:
+            return None
+        submissions = [t.at for t in self.annual_return.transition_list if t.to_state == ReturnState.SUBMITTED]
+        return submissions[0] if submissions else self.annual_return.submitted_at
+
+    @property
+    def first_submitted_label(self) -> str:
+        return era_date(self.first_submitted_at)
+
+    @property
+    def timeliness(self) -> str:
+        submitted_at = self.first_submitted_at
+        if submitted_at is None:
+            return Timeliness.NOT_YET
+        return Timeliness.ON_TIME if timezone.localtime(submitted_at).date() <= self.deadline else Timeliness.LATE
+
+    @property
+    def timeliness_label(self) -> str:
+        return Timeliness(self.timeliness).label
+
+    @property
+    def last_change(self) -> LastChange | None:
+        """The latest save or change of state (who, when); None for a draft nobody has touched."""
+        annual_return = self.annual_return
+        candidates = []
+        if annual_return.updated_at:
+            candidates.append(LastChange("保存", annual_return.updated_by, annual_return.updated_at))
+        if annual_return.transition_list:
+            last = annual_return.transition_list[-1]
+            candidates.append(LastChange(last.action, last.by, last.at))
+        return max(candidates, key=lambda change: change.at) if candidates else None
+
+    @property
+    def selectable(self) -> bool:
+        """Whether it may be ticked for accepting (submitted, awaiting review)."""
+        return self.annual_return.state == ReturnState.SUBMITTED
+
+
+@dataclass
+class RoundFilters:
+    region: str = ""
+    kind: str = ""
+    state: str = ""
+    timeliness: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.region or self.kind or self.state or self.timeliness)
+
+    def matches(self, row: RoundRow) -> bool:
+        municipality = row.municipality
+        return (
+            (not self.region or municipality.region == self.region)
+            and (not self.kind or municipality.kind == self.kind)
+            and (not self.state or row.annual_return.state == self.state)
+            and (not self.timeliness or row.timeliness == self.timeliness)
+        )
+
+
+@dataclass
+class RoundFigures:
+    """The round's figures, over all its returns (whatever the filters)."""
+
+    total: int = 0
+    received: int = 0  # submitted at some point and not withdrawn: 提出済み, 差戻し or 受理
+    on_time: int = 0
+    late: int = 0
+    submitted: int = 0  # awaiting review
+    sent_back: int = 0
+    accepted: int = 0
+    drafts: int = 0
+
+    @property
+    def on_time_percent(self) -> str:
+        """On-time submissions over all the round's returns, as 「45.2%」 (「—」 with no return)."""
+        if not self.total:
+            return "—"
+        return f"{self.on_time * 100 / self.total:.1f}%"
+
+
+def round_rows(round: ReturnRound, user) -> list[RoundRow]:
+    """Every return of the round in local-government-code order, with its municipality, who saved
+    it last and its transitions. Two queries, whatever the number of municipalities."""
+    returns = (
+        access.returns_visible_to(user, AnnualReturn.objects.filter(round=round))
+        .select_related("municipality", "updated_by", "opened_by_secretariat_by")
+        .prefetch_related(_transitions_prefetch(user))
+        .order_by("municipality__code")
+    )
+    return [RoundRow(annual_return, round.deadline) for annual_return in returns]
+
+
+def round_figures(rows: list[RoundRow]) -> RoundFigures:
+    figures = RoundFigures(total=len(rows))
+    for row in rows:
+        state = row.annual_return.state
+        if state == ReturnState.DRAFT:
+            figures.drafts += 1
+        else:
+            figures.received += 1
+        if state == ReturnState.SUBMITTED:
+            figures.submitted += 1
+        elif state == ReturnState.SENT_BACK:
+            figures.sent_back += 1
+        elif state == ReturnState.ACCEPTED:
+            figures.accepted += 1
+        timeliness = row.timeliness
+        if timeliness == Timeliness.ON_TIME:
+            figures.on_time += 1
+        elif timeliness == Timeliness.LATE:
+            figures.late += 1
+    return figures
+
+
+# --- the review page ----------------------------------------------------------------------------------
+
+# The return's sections as the form shows them: (title, answers). The course attendance is shown
+# with the workers.
+RETURN_SECTIONS = [
+    (
+        "市町村基本計画",
+        [
+            "plan_status",
+            "plan_made_on",
+            "plan_name",
+            "plan_period_start",
+            "plan_period_end",
+            "integrated_plan_name",
+            "plan_expected_fiscal_year",
+            "plan_not_planned_reason",
+        ],
+    ),
+    (
+        "支援調整会議",
+        [
+            "council_status",
+            "council_existing_name",
+            "council_set_up_on",
+            "council_has_representatives",
+            "council_has_practitioners",
+            "council_has_case_review",
+            "council_representatives_meetings",
+            "council_practitioners_meetings",
+            "council_case_review_meetings",
+            "council_private_participation",
+            "council_organizations",
+            "council_new_organization_names",
+            "council_expected_fiscal_year",
+            "council_not_set_up_reason",
+        ],
+    ),
+    (
+        "女性相談支援員",
+        ["workers_placement", "workers_full_time", "workers_part_time", "workers_trained", "workers_trained_explanation"],
+    ),
+    ("民間団体との協働（支援調整会議以外）", ["collaboration_note", "collaboration_organizations"]),
+    ("課題・都への要望", ["requests_to_metro"]),
+]
+_FISCAL_YEAR_FIELDS = {
+    "plan_period_start",
+    "plan_period_end",
+    "plan_expected_fiscal_year",
+    "council_expected_fiscal_year",
+}
+_COUNT_FIELDS = {
+    "council_representatives_meetings",
+    "council_practitioners_meetings",
+    "council_case_review_meetings",
+    "workers_full_time",
+    "workers_part_time",
+    "workers_trained",
+}
+
+
+@dataclass
+class AnswerRow:
+    name: str
+    label: str
+    value: str
+    change: "ShownDifference | None" = None
+    multiline: bool = False
+
+
+@dataclass
+class ShownDifference:
+    """A changed answer as the reviewer reads it: label, last accepted → now."""
+
+    name: str
+    label: str
+    previous: str
+    current: str
+
+
+@dataclass
+class AnswerSection:
+    title: str
+    rows: list
+
+
+class _Shower:
+    """Answers as a reader reads them: choice labels, 令和 dates and years, 「不明」 for an unknown
+    number, organisations named as `meetings.access` lets the reader see them, providers' names
+    in typed text masked for whoever may not see them."""
+
+    def __init__(self, user, organization_ids):
+        self.user = user
+        named = organizations_named_for(user, Organization.objects.filter(pk__in=organization_ids))
+        self.names = {organization.pk: (organization.name_hidden, organization.shown_name) for organization in named}
+
+    def __call__(self, name: str, value) -> str:
+        if name in AnnualReturn.ANSWER_M2M_FIELDS:
+            if not value:
+                return "（なし）"
+            shown = sorted(self.names.get(pk, (True, "（削除された団体）")) for pk in value)
+            return "、".join(label for _, label in shown)
+        if name in _COUNT_FIELDS:
+            return "不明" if value is None else f"{value}"
+        if name in _FISCAL_YEAR_FIELDS:
+            return NOT_KNOWN if value is None else FiscalYear(value).label
+        if isinstance(value, datetime.date):
+            return era_date(value)
+        return mask_provider_names(display_value(name, value), self.user)
+
+
+def review_context(annual_return: AnnualReturn, user) -> dict:
+    """What the review page shows of a return: its sections read-only with the answers changed
+    since the municipality's last accepted return marked (label, old → new), the course attendance,
+    and the transitions (who, when, comment)."""
+    annual_return = (
+        access.returns_visible_to(user)
+        .select_related(
+            "round",
+            "municipality",
+            "updated_by",
+            "submitted_by",
+            "accepted_by",
+            "opened_by_secretariat_by",
+            "prefilled_from__round",
+        )
+        .prefetch_related(
+            _transitions_prefetch(user),
+            Prefetch(
+                "course_attendances",
+                queryset=ReturnCourseAttendance.objects.select_related("course"),
+                to_attr="attendance_list",
+            ),
+        )
+        .get(pk=annual_return.pk)
+    )
+    current = answer_values(annual_return)
+    previous_return = last_accepted_before(annual_return)
+    previous = answer_values(previous_return) if previous_return else None
+    changes = differences(previous, current) if previous is not None else []
+    organization_ids = set().union(
+        *(current[name] for name in AnnualReturn.ANSWER_M2M_FIELDS),
+        *((previous[name] for name in AnnualReturn.ANSWER_M2M_FIELDS) if previous else ()),
+    )
+    show = _Shower(user, organization_ids)
+    shown_changes = {
+        change.name: ShownDifference(
+            change.name, change.label, show(change.name, change.previous), show(change.name, change.current)
+        )
+        for change in changes
+    }
+    sections = [
+        AnswerSection(
+            title,
+            [
+                AnswerRow(
+                    name,
+                    field_label(name),
+                    show(name, current[name]),
+                    shown_changes.get(name),
+                    multiline=name in AnnualReturn.TEXT_FIELDS,
+                )
+                for name in names
+            ],
+        )
+        for title, names in RETURN_SECTIONS
+    ]
+    return {
+        "annual_return": annual_return,
+        "sections": sections,
+        "changes": list(shown_changes.values()),
+        "previous_return": previous_return,
+        "attendances": annual_return.attendance_list,
+        "transitions": _with_labels(annual_return.transition_list),
+        "dates": {
+            "submitted": era_datetime(annual_return.submitted_at),
+            "opened": era_datetime(annual_return.opened_by_secretariat_at),
+            "accepted": era_datetime(annual_return.accepted_at),
+            "updated": era_datetime(annual_return.updated_at),
+            "deadline": era_date(annual_return.round.deadline),
+        },
+    }
+
+
+# --- the status matrix --------------------------------------------------------------------------------
+
+
+@dataclass
+class CountTotal:
+    """A sum of whole numbers some of which are unknown: the known ones added, the others counted."""
+
+    total: int = 0
+    unknown: int = 0  # municipalities whose number is 不明 (or that have no accepted return)
+
+    def add(self, value) -> None:
+        if value is None:
+            self.unknown += 1
+        else:
+            self.total += value
+
+
+@dataclass
+class MatrixTotals:
+    municipalities: int = 0
+    reported: int = 0  # with an accepted return as of the year
+    with_plan: int = 0  # indicator ⑤
+    with_council: int = 0  # indicator ⑥
+    with_private_organizations: int = 0
+    full_time: CountTotal = field(default_factory=CountTotal)
+    part_time: CountTotal = field(default_factory=CountTotal)
+    trained: CountTotal = field(default_factory=CountTotal)  # indicator ③'s municipal part
+
+    @property
+    def not_reported(self) -> int:
+        return self.municipalities - self.reported
+
+
+NOT_APPLICABLE = "—"
+UNKNOWN = "不明"
+
+
+@dataclass
+class MatrixRow:
+    """A municipality's latest accepted information as of the year, as the matrix shows it."""
+
+    status: MunicipalityStatus
+    as_of_fiscal_year: int
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.status.municipality
+
+    @property
+    def annual_return(self) -> AnnualReturn | None:
+        return self.status.annual_return
+
+    @property
+    def source_label(self) -> str:
+        """Which year's return the row comes from (the matrix's own year or an earlier one)."""
+        return FiscalYear(self.status.fiscal_year).era_label if self.annual_return else ""
+
+    @property
+    def from_earlier_year(self) -> bool:
+        return bool(self.annual_return) and self.status.fiscal_year < self.as_of_fiscal_year
+
+    @property
+    def tiers(self) -> list[bool]:
+        if not self.annual_return:
+            return []
+        return [getattr(self.annual_return, held) for held, _, _ in COUNCIL_TIERS.values()]
+
+    def _count(self, name):
+        """A count as shown: the number, 「不明」 when it is not known, 「—」 where no worker is
+        placed by the municipality (配置なし, 都が配置) and none is given."""
+        value = getattr(self.annual_return, name)
+        if value is not None:
+            return value
+        if self.annual_return.workers_placement in (WorkerPlacement.NOT_PLACED, WorkerPlacement.METRO):
+            return NOT_APPLICABLE
+        return UNKNOWN
+
+    @property
+    def full_time(self):
+        return self._count("workers_full_time")
+
+    @property
+    def part_time(self):
+        return self._count("workers_part_time")
+
+    @property
+    def trained(self):
+        return self._count("workers_trained")
+
+
+@dataclass
+class MatrixGroup:
+    region: str
+    rows: list = field(default_factory=list)
+    totals: MatrixTotals = field(default_factory=MatrixTotals)
+
+
+def _add_to_totals(totals: MatrixTotals, row: MatrixRow) -> None:
+    totals.municipalities += 1
+    annual_return = row.annual_return
+    if annual_return is None:
+        for count in (totals.full_time, totals.part_time, totals.trained):
+            count.add(None)
+        return
+    totals.reported += 1
+    totals.with_plan += row.status.has_basic_plan
+    totals.with_council += row.status.council_is_set_up
+    totals.with_private_organizations += (
+        annual_return.council_is_set_up and annual_return.council_private_participation == YesNoUnknown.YES
+    )
+    for count, value in ((totals.full_time, row.full_time), (totals.part_time, row.part_time), (totals.trained, row.trained)):
+        if value == UNKNOWN:
+            count.add(None)
+        elif value != NOT_APPLICABLE:
+            count.add(value)
+
+
+def status_matrix(as_of_fiscal_year: int) -> tuple[list[MatrixGroup], MatrixTotals]:
+    """Every municipality in code order, grouped by region (区部, 多摩, 島しょ), with its latest
+    accepted information as of the year, the region's totals and the overall totals (which feed
+    indicators ③ ⑤ ⑥). Two queries, whatever the number of municipalities."""
+    groups = {region: MatrixGroup(label) for region, label in Municipality.Region.choices}
+    totals = MatrixTotals()
+    for status in latest_accepted_status(as_of_fiscal_year):
+        row = MatrixRow(status, as_of_fiscal_year)
+        group = groups.setdefault(status.municipality.region, MatrixGroup(status.municipality.region))
+        group.rows.append(row)
+        _add_to_totals(group.totals, row)
+        _add_to_totals(totals, row)
+    return [group for group in groups.values() if group.rows], totals
+
+
+# --- a municipality's returns --------------------------------------------------------------------------
+
+
+def municipality_returns(municipality: Municipality, user) -> list[AnnualReturn]:
+    """The municipality's returns over the years, newest first, each with its round, who did what,
+    and its transitions (`transition_list`, with `at_label`). Two queries."""
+    returns = list(
+        access.returns_visible_to(user, AnnualReturn.objects.filter(municipality=municipality))
+        .select_related("round", "updated_by", "submitted_by", "accepted_by")
+        .prefetch_related(_transitions_prefetch(user))
+        .order_by("-round__fiscal_year")
+    )
+    for annual_return in returns:
+        _with_labels(annual_return.transition_list)
+        annual_return.deadline_label = era_date(annual_return.round.deadline)
+        annual_return.submitted_label = era_datetime(annual_return.submitted_at)
+        annual_return.accepted_label = era_datetime(annual_return.accepted_at)
+        annual_return.updated_label = era_datetime(annual_return.updated_at)
+    return returns

@@ -65,6 +65,25 @@ EXPECTED = {
     "admin:plan_measureprogress_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     "admin:plan_measureresponsibility_add": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
     "admin:plan_measureresponsibility_delete": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN},
+    # --- returns: officer pages ---
+    # The sample is 新宿区's submitted return: its officer and the secretariat (which may enter on the
+    # municipality's behalf) open it; those who see no returns at all are refused (403). Another
+    # municipality's officer gets 404: tests/municipalities/test_officer_pages.py.
+    "municipalities:officer_return": only("municipal_officer", "plan_admin"),
+    "municipalities:officer_return_withdraw": everyone_signed_in(NOT_ALLOWED),  # POST only
+    "municipalities:officer_returns": only("municipal_officer"),
+    # --- end returns: officer pages ---
+    # --- returns: secretariat pages ---
+    # Plan administrators only; the POST-only actions answer a GET with 405 (after the role check).
+    **{
+        f"municipalities:review_{page}": only("plan_admin")
+        for page in ("rounds", "round", "round_close", "round_reopen", "round_matrix", "return", "municipality")
+    },
+    **{
+        f"municipalities:review_{page}": {**only("plan_admin"), "plan_admin": NOT_ALLOWED}
+        for page in ("round_accept", "send_back", "accept", "reopen")
+    },
+    # --- end returns: secretariat pages ---
     # meetings URLs
     "meetings:meeting_list": everyone_signed_in(),
     "meetings:meeting_calendar": everyone_signed_in(),
@@ -199,6 +218,25 @@ def sample_kwargs(name, pattern):
         from tests.municipalities.samples import ensure_return_samples
 
         ensure_return_samples()  # idempotent
+    # --- sample kwargs: returns' officer pages ---
+    if name.startswith("municipalities:officer_return_") or name == "municipalities:officer_return":
+        from tests.municipalities.samples import ensure_return_samples
+
+        samples = ensure_return_samples()  # idempotent: a round with 新宿区's return submitted
+        return {"pk": samples["round"].returns.get(municipality__name="新宿区").pk}
+    # --- end sample kwargs: returns' officer pages ---
+    # --- sample kwargs: returns' secretariat pages ---
+    if name.startswith("municipalities:review_"):
+        from tests.municipalities.samples import ensure_return_samples
+
+        samples = ensure_return_samples()  # idempotent: a round with 新宿区's return submitted
+        values = {
+            "year": samples["round"].fiscal_year,
+            "pk": samples["round"].returns.get(municipality__name="新宿区").pk,
+            "code": Municipality.objects.get(name="新宿区").code,
+        }
+        return {converter: values[converter] for converter in converters}
+    # --- end sample kwargs: returns' secretariat pages ---
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":

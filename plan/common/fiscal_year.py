@@ -77,3 +77,35 @@ class FiscalYear:
 
     def previous(self) -> "FiscalYear":
         return FiscalYear(self.year - 1)
+
+
+# --- calendar dates in the era ----------------------------------------------------------------------
+# A calendar date takes the era it falls in (令和 began on 1 May 2019, 平成 on 8 January 1989).
+_DATE_ERAS = [
+    (datetime.date(2019, 5, 1), "令和", 2018),
+    (datetime.date(1989, 1, 8), "平成", 1988),
+    (datetime.date(1926, 12, 25), "昭和", 1925),
+]
+
+
+def era_date(day, *, western: bool = False) -> str:
+    """「令和8年5月31日」 (「令和元年5月1日」), or with `western` 「令和8年（2026年）5月31日」; empty for
+    None. A datetime is read in local time."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    for start, era, offset in _DATE_ERAS:
+        if day >= start:
+            number = day.year - offset
+            year = f"{era}{'元' if number == 1 else number}年" + (f"（{day.year}年）" if western else "")
+            return f"{year}{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def era_datetime(moment) -> str:
+    """「令和8年5月31日 14:05」 in local time; empty for None."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{era_date(local)} {local:%H:%M}"

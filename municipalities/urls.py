@@ -1,0 +1,25 @@
+from django.urls import path
+
+from municipalities.views import officer, secretariat
+
+app_name = "municipalities"
+urlpatterns = [
+    # --- officer pages (municipalities/views/officer.py) ---
+    path("mine/", officer.my_returns, name="officer_returns"),
+    path("<int:pk>/", officer.return_page, name="officer_return"),
+    path("<int:pk>/withdraw/", officer.return_withdraw, name="officer_return_withdraw"),
+    # --- end officer pages ---
+    # --- secretariat pages (municipalities/views/secretariat.py) ---
+    path("rounds/", secretariat.round_list, name="review_rounds"),
+    path("rounds/<int:year>/", secretariat.round_detail, name="review_round"),
+    path("rounds/<int:year>/close/", secretariat.round_close, name="review_round_close"),
+    path("rounds/<int:year>/reopen/", secretariat.round_reopen, name="review_round_reopen"),
+    path("rounds/<int:year>/accept/", secretariat.round_accept, name="review_round_accept"),
+    path("rounds/<int:year>/matrix/", secretariat.round_matrix, name="review_round_matrix"),
+    path("review/<int:pk>/", secretariat.return_review, name="review_return"),
+    path("review/<int:pk>/send-back/", secretariat.return_send_back, name="review_send_back"),
+    path("review/<int:pk>/accept/", secretariat.return_accept, name="review_accept"),
+    path("review/<int:pk>/reopen/", secretariat.return_reopen, name="review_reopen"),
+    path("municipalities/<str:code>/", secretariat.municipality_detail, name="review_municipality"),
+    # --- end secretariat pages ---
+]
