@@ -876,3 +876,48 @@ class ReturnReminder(models.Model):
 
     def __str__(self):
         return f"{self.municipality.name} {self.round}（{timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}）"
+
+
+# The return's answers by section, (title, field names), for the pages and the admin that show a
+# whole return. (The officers' form orders the council's fields its own way: each tier beside its
+# count; see municipalities.forms.)
+RETURN_SECTIONS = [
+    (
+        "市町村基本計画",
+        [
+            "plan_status",
+            "plan_made_on",
+            "plan_name",
+            "plan_period_start",
+            "plan_period_end",
+            "integrated_plan_name",
+            "plan_expected_fiscal_year",
+            "plan_not_planned_reason",
+        ],
+    ),
+    (
+        "支援調整会議",
+        [
+            "council_status",
+            "council_existing_name",
+            "council_set_up_on",
+            "council_has_representatives",
+            "council_has_practitioners",
+            "council_has_case_review",
+            "council_representatives_meetings",
+            "council_practitioners_meetings",
+            "council_case_review_meetings",
+            "council_private_participation",
+            "council_organizations",
+            "council_new_organization_names",
+            "council_expected_fiscal_year",
+            "council_not_set_up_reason",
+        ],
+    ),
+    (
+        "女性相談支援員",
+        ["workers_placement", "workers_full_time", "workers_part_time", "workers_trained", "workers_trained_explanation"],
+    ),
+    ("民間団体との協働（支援調整会議以外）", ["collaboration_note", "collaboration_organizations"]),
+    ("課題・都への要望", ["requests_to_metro"]),
+]
