@@ -23,11 +23,13 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 
-# Demo only: accounts for each role, and the plan's first two years open for progress entries.
+# Demo only: accounts for each role, the plan's first two years open for progress entries, and
+# the FY2025 annual returns round with returns in every state.
 demo: setup
 	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py start_progress_year --year 2024
 	$(BIN)/python manage.py start_progress_year --year 2025
+	$(BIN)/python manage.py create_demo_returns
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST)
