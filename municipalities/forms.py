@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from meetings import access as meetings_access
 from meetings.forms import OrganizationChoiceField
+from municipalities import models
 from municipalities.models import (
     MAX_COUNT,
     AnnualReturn,
@@ -106,58 +107,11 @@ YEAR_FIELDS = [
 CHOICE_FIELDS = ["plan_status", "council_status", "council_private_participation", "workers_placement"]
 
 # The form's sections, in the order of the page (the read-only page uses the same).
+# The return's sections (municipalities.models.RETURN_SECTIONS, one order for every page and the
+# admin) with the keys the officers' page uses for its headings' ids.
+RETURN_SECTION_KEYS = ["plan", "council", "workers", "collaboration", "requests"]
 RETURN_SECTIONS = [
-    (
-        "plan",
-        "市町村基本計画",
-        [
-            "plan_status",
-            "plan_made_on",
-            "plan_name",
-            "plan_period_start",
-            "plan_period_end",
-            "integrated_plan_name",
-            "plan_expected_fiscal_year",
-            "plan_not_planned_reason",
-        ],
-    ),
-    (
-        "council",
-        "支援調整会議",
-        [
-            "council_status",
-            "council_existing_name",
-            "council_set_up_on",
-            "council_has_representatives",
-            "council_representatives_meetings",
-            "council_has_practitioners",
-            "council_practitioners_meetings",
-            "council_has_case_review",
-            "council_case_review_meetings",
-            "council_private_participation",
-            "council_organizations",
-            "council_new_organization_names",
-            "council_expected_fiscal_year",
-            "council_not_set_up_reason",
-        ],
-    ),
-    (
-        "workers",
-        "女性相談支援員",
-        [
-            "workers_placement",
-            "workers_full_time",
-            "workers_part_time",
-            "workers_trained",
-            "workers_trained_explanation",
-        ],
-    ),
-    (
-        "collaboration",
-        "民間団体との協働（支援調整会議以外）",
-        ["collaboration_note", "collaboration_organizations"],
-    ),
-    ("requests", "都への意見・要望", ["requests_to_metro"]),
+    (key, title, names) for key, (title, names) in zip(RETURN_SECTION_KEYS, models.RETURN_SECTIONS, strict=True)
 ]
 
 # Help in the words officers use (the model's help texts are the admin's).

@@ -878,9 +878,8 @@ class ReturnReminder(models.Model):
         return f"{self.municipality.name} {self.round}（{timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}）"
 
 
-# The return's answers by section, (title, field names), for the pages and the admin that show a
-# whole return. (The officers' form orders the council's fields its own way: each tier beside its
-# count; see municipalities.forms.)
+# The return's answers by section, (title, field names), in the order every page, the admin and the
+# Excel template show them (each council tier beside its count of meetings).
 RETURN_SECTIONS = [
     (
         "市町村基本計画",
@@ -902,10 +901,10 @@ RETURN_SECTIONS = [
             "council_existing_name",
             "council_set_up_on",
             "council_has_representatives",
-            "council_has_practitioners",
-            "council_has_case_review",
             "council_representatives_meetings",
+            "council_has_practitioners",
             "council_practitioners_meetings",
+            "council_has_case_review",
             "council_case_review_meetings",
             "council_private_participation",
             "council_organizations",

@@ -140,7 +140,7 @@ class TestTheForm:
             "支援調整会議",
             "女性相談支援員",
             "民間団体との協働（支援調整会議以外）",
-            "都への意見・要望",
+            "課題・都への要望",
         ]
         buttons = [text_of(button) for button in select(response, "form.return-form button")]
         assert buttons == ["一時保存", "提出する"]
