@@ -27,7 +27,7 @@ here writes: writes are municipalities.services, which ask these same functions.
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from municipalities.models import AnnualReturn, ReturnRound, ReturnTransition
+from municipalities.models import AnnualReturn, GoodPractice, ReturnRound, ReturnTransition
 from plan.accounts.roles import Role, has_role, is_plan_admin
 
 
@@ -176,3 +176,50 @@ def check_can_review_returns(user, *, action: str) -> None:
     """Raise PermissionDenied unless the user is the secretariat (e.g. action 「受理」)."""
     if not can_review_returns(user):
         raise PermissionDenied(f"{action}できるのは計画管理者（事務局）だけです。")
+
+
+# --- sharing back with the municipalities (区市町村への還元) -------------------------------------------
+#
+# The metropolis shares what it gathers (seed 000, measure 104): every municipality's plan and
+# council status, as structured answers only, and the good practices the secretariat publishes.
+# This is the metropolis' own published information, so every role sees it — officers all
+# municipalities', bureau staff and viewers too; an account without a role sees nothing. Drafts of
+# good practices, and writing them, are the secretariat's alone.
+
+
+def can_see_shared_information(user) -> bool:
+    """The shared status page and the published good practices: anyone holding a role."""
+    return has_role(user, *Role)
+
+
+def can_manage_good_practices(user) -> bool:
+    return can_review_returns(user)
+
+
+def practices_visible_to(user, queryset=None):
+    """Good practices the user may read: all, drafts included, for the secretariat; the published
+    ones for anyone else holding a role; none without a role."""
+    practices = GoodPractice.objects.all() if queryset is None else queryset
+    if can_manage_good_practices(user):
+        return practices
+    if not can_see_shared_information(user):
+        return practices.none()
+    return practices.filter(published_at__isnull=False)
+
+
+def check_can_manage_good_practices(user, *, action: str) -> None:
+    if not can_manage_good_practices(user):
+        raise PermissionDenied(f"{action}できるのは計画管理者（事務局）だけです。")
+
+
+def get_practice_for_editing_or_404(request, pk):
+    """A good practice for the secretariat's edit page: PermissionDenied for anyone else (a draft's
+    existence is not theirs to learn, and the published ones are on the list), 404 for an unknown id."""
+    if not can_manage_good_practices(request.user):
+        raise PermissionDenied
+    return get_object_or_404(
+        practices_visible_to(request.user).select_related(
+            "annual_return__round", "annual_return__municipality", "published_by", "created_by", "updated_by"
+        ),
+        pk=pk,
+    )

@@ -10,6 +10,7 @@ from municipalities.forms import AnnualReturnAdminForm, ReturnRoundAdminForm, Tr
 from municipalities.models import (
     RETURN_SECTIONS,
     AnnualReturn,
+    GoodPractice,
     Municipality,
     MunicipalOfficer,
     ReturnCourseAttendance,
@@ -401,3 +402,88 @@ class ReturnReminderAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["municipality__name"]
     fields = ["round", "municipality", "sent_at", "channel", "sent_by"]
     readonly_fields = fields
+
+
+# --- good practices (好事例) ---------------------------------------------------------------------------
+# The secretariat's own write-ups, through the same services as the pages (/returns/practices/):
+# written as drafts, published and taken back with the actions, never deleted (a practice taken
+# back is a draft again).
+
+
+@admin.register(GoodPractice)
+class GoodPracticeAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "municipality", "fiscal_year_label", "is_published", "published_at", "updated_at"]
+    list_select_related = ["annual_return__municipality", "annual_return__round"]
+    list_filter = ["annual_return__round", "annual_return__municipality__region"]
+    search_fields = ["title", "body", "annual_return__municipality__name"]
+    readonly_fields = ["published_at", "published_by", "created_at", "created_by", "updated_at", "updated_by"]
+    actions = ["publish_practices", "unpublish_practices"]
+
+    def get_queryset(self, request):
+        return access.practices_visible_to(request.user, super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["annual_return", "title", "body"]
+        return ["annual_return", "title", "body", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The return a practice comes from stays the one it was written from.
+        return [*self.readonly_fields, "annual_return"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "annual_return":
+            kwargs["queryset"] = AnnualReturn.objects.accepted().select_related("round", "municipality")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="区市町村", ordering="annual_return__municipality__code")
+    def municipality(self, practice):
+        return practice.annual_return.municipality.name
+
+    @admin.display(description="報告対象年度", ordering="annual_return__round__fiscal_year")
+    def fiscal_year_label(self, practice):
+        return practice.annual_return.round.year.label
+
+    @admin.display(description="公開中", boolean=True)
+    def is_published(self, practice):
+        return practice.is_published
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.good_practice_update(practice=obj, title=obj.title, body=obj.body, user=request.user)
+            return
+        created = services.good_practice_create(
+            annual_return=obj.annual_return, title=obj.title, body=obj.body, user=request.user
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # The return changed state between the form's check and the save: nothing was saved.
+            _report_refusal(self, request, error)
+        return redirect(request.path)
+
+    @admin.action(description="選択した好事例を公開する")
+    def publish_practices(self, request, queryset):
+        self._each(request, queryset.filter(published_at__isnull=True), services.good_practice_publish, "公開")
+
+    @admin.action(description="選択した好事例の公開を取り消す（下書きに戻す）")
+    def unpublish_practices(self, request, queryset):
+        self._each(request, queryset.filter(published_at__isnull=False), services.good_practice_unpublish, "公開の取消し")
+
+    def _each(self, request, practices, service, done):
+        count = 0
+        for practice in practices:
+            try:
+                with transaction.atomic():
+                    service(practice=practice, user=request.user)
+                count += 1
+            except ValidationError as error:
+                _report_refusal(self, request, error)
+        self.message_user(request, f"{count}件の{done}をしました。" if count else f"{done}をした好事例はありません。")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from plan.common.fiscal_year import FiscalYear
+from plan.common.model_fields import acting_user_field
 from plan.models import FixtureLoaded, Plan
 
 
@@ -155,25 +156,9 @@ class ReturnRound(models.Model):
     deadline = models.DateField("提出期限")
     message = models.TextField("区市町村へのお知らせ", blank=True)
     opened_at = models.DateTimeField("受付開始日時", default=timezone.now, editable=False)
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="受付開始者",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    opened_by = acting_user_field("受付開始者")
     closed_at = models.DateTimeField("受付終了日時", null=True, blank=True, editable=False)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="受付終了者",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    closed_by = acting_user_field("受付終了者")
 
     history = HistoricalRecords()
 
@@ -491,15 +476,7 @@ class AnnualReturn(models.Model):
     # is refused without losing what was typed.
     version = models.PositiveIntegerField("版", default=1, editable=False)
     updated_at = models.DateTimeField("最終保存日時", null=True, blank=True, editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="最終保存者",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    updated_by = acting_user_field("最終保存者")
     prefilled_from = models.ForeignKey(
         "self",
         verbose_name="転記元の報告",
@@ -510,36 +487,12 @@ class AnnualReturn(models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField("提出日時", null=True, blank=True, editable=False)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="提出者",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    submitted_by = acting_user_field("提出者")
     # Set when the secretariat first opens a submitted return: the officer may withdraw it only before.
     opened_by_secretariat_at = models.DateTimeField("事務局の確認開始日時", null=True, blank=True, editable=False)
-    opened_by_secretariat_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="確認を開始した職員",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    opened_by_secretariat_by = acting_user_field("確認を開始した職員")
     accepted_at = models.DateTimeField("受理日時", null=True, blank=True, editable=False)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="受理者",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    accepted_by = acting_user_field("受理者")
     entered_by_secretariat = models.BooleanField(
         "事務局が代理入力", default=False, editable=False, help_text="区市町村から受け取ったExcelを事務局が入力した報告"
     )
@@ -920,3 +873,94 @@ RETURN_SECTIONS = [
     ("民間団体との協働（支援調整会議以外）", ["collaboration_note", "collaboration_organizations"]),
     ("課題・都への要望", ["requests_to_metro"]),
 ]
+
+
+# --- good practices (好事例) --------------------------------------------------------------------------
+#
+# Measure 104 (spreading good practice): the secretariat picks a municipality's accepted return and
+# writes up what is worth sharing, in its own words, for every municipality to read. The
+# municipality's own free text is never published as it is. A draft (published_at empty) is seen
+# by the secretariat only. Written by municipalities.services (good_practice_…); who sees which is
+# municipalities.access. See docs/returns.md 「区市町村への還元」.
+
+
+class GoodPractice(models.Model):
+    """A good practice the secretariat took from an accepted annual return and may publish."""
+
+    TITLE_MAX_LENGTH = 100
+    BODY_MAX_LENGTH = 2000
+    FROM_ACCEPTED_ONLY_MESSAGE = "好事例として登録できるのは、受理された報告だけです。"
+
+    annual_return = models.ForeignKey(
+        AnnualReturn, verbose_name="元の年次報告", on_delete=models.PROTECT, related_name="good_practices"
+    )
+    title = models.CharField(
+        "題名",
+        max_length=TITLE_MAX_LENGTH,
+        error_messages={
+            "blank": "題名を入力してください。",
+            "max_length": "%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
+        },
+    )
+    body = models.TextField(
+        "内容",
+        help_text="事務局が作成した文章です。区市町村が記入した文章がそのまま公開されることはありません。",
+        error_messages={"blank": "内容を入力してください。"},
+    )
+    published_at = models.DateTimeField("公開日時", null=True, blank=True, editable=False)
+    published_by = acting_user_field("公開者")
+    created_at = models.DateTimeField("作成日時", default=timezone.now, editable=False)
+    created_by = acting_user_field("作成者")
+    updated_at = models.DateTimeField("最終更新日時", default=timezone.now, editable=False)
+    updated_by = acting_user_field("最終更新者")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "好事例"
+        verbose_name_plural = "好事例"
+        ordering = [models.F("published_at").desc(nulls_first=True), "-updated_at", "-id"]
+        constraints = [
+            # Who published goes with when: a draft has neither.
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True, published_by__isnull=True) | Q(published_at__isnull=False),
+                name="good_practice_publisher_only_when_published",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def publish_refusal(self) -> str | None:
+        """Why the practice cannot be published now (None: it can). A return reopened after the
+        practice was written is being corrected: what it says may still change."""
+        if self.is_published:
+            return "この好事例は既に公開されています。"
+        if self.annual_return.state != ReturnState.ACCEPTED:
+            return (
+                "元の報告が受理された状態ではない（受理の取消し後、修正中など）ため、公開できません。"
+                "報告が再び受理されてから公開してください。"
+            )
+        return None
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        # Only a new practice must come from an accepted return: one whose return was reopened
+        # later is kept, and its wording may still be corrected.
+        if self._state.adding and self.annual_return_id and self.annual_return.state != ReturnState.ACCEPTED:
+            errors["annual_return"] = self.FROM_ACCEPTED_ONLY_MESSAGE
+        # Spaces alone are no title or text (the field's own check lets them through).
+        if self.title is not None and self.title != "" and not self.title.strip():
+            errors["title"] = "題名を入力してください。"
+        body = self.body or ""
+        if body and not body.strip():
+            errors["body"] = "内容を入力してください。"
+        elif len(body) > self.BODY_MAX_LENGTH:
+            errors["body"] = f"{self.BODY_MAX_LENGTH}文字以内で入力してください（現在 {len(body)} 文字）。"
+        if errors:
+            raise ValidationError(errors)

@@ -7,10 +7,11 @@ the same fields."""
 
 from django import forms
 
-from municipalities.models import AnnualReturn, Municipality, ReturnState
+from municipalities.models import AnnualReturn, GoodPractice, Municipality, ReturnState
 from municipalities.selectors import Timeliness
 from plan.common.fiscal_year import FiscalYear
 from plan.common.form_fields import RecordsChoiceField
+from plan.common.uploads import check_upload, size_help_text
 
 ALL = ("", "すべて")
 
@@ -89,3 +90,77 @@ class ReopenForm(forms.Form):
         help_text="受理を取り消し、「差戻し」として区市町村に戻します。理由は区市町村の担当者に表示されます。",
         error_messages={"required": "再開する理由を入力してください。"},
     )
+
+
+# --- good practices (municipalities.views.shared) ---
+
+
+class PracticeFilterForm(forms.Form):
+    """The practices list's filter (GET). An unknown year is ignored, with the error beside it."""
+
+    year = forms.TypedChoiceField(
+        label="報告対象年度",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "一覧にある年度を選んでください（すべての年度を表示しています）。"},
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [
+            ("", "すべての年度"),
+            *((year, FiscalYear(year).label) for year in years),
+        ]
+
+
+class GoodPracticeForm(forms.Form):
+    """A practice's wording. The rules themselves (required, lengths, an accepted return) are the
+    model's, applied by the services, whose refusals are shown beside these same fields."""
+
+    title = forms.CharField(
+        label="題名",
+        max_length=GoodPractice.TITLE_MAX_LENGTH,
+        help_text=f"{GoodPractice.TITLE_MAX_LENGTH}文字以内。例：民間団体と連携した相談窓口の夜間開設",
+        error_messages={
+            "required": "題名を入力してください。",
+            "max_length": "%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
+        },
+    )
+    body = forms.CharField(
+        label="内容",
+        max_length=GoodPractice.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=(
+            f"{GoodPractice.BODY_MAX_LENGTH}文字以内。全区市町村の担当者と都の職員が読みます。"
+            "報告の記入内容を写すのではなく、事務局の言葉でまとめてください（個人や一時保護委託先が分かる記載はしないでください）。"
+        ),
+        error_messages={
+            "required": "内容を入力してください。",
+            "max_length": "%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
+        },
+    )
+
+
+# --- a return sent in as Excel (municipalities.views.workbook) ---
+
+
+class ReturnWorkbookForm(forms.Form):
+    file = forms.FileField(
+        label="記入済みのテンプレート（.xlsx）",
+        error_messages={"required": "ファイルを選んでください。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The cap comes from settings (plan.common.uploads), so the help text is built with the form.
+        self.fields["file"].help_text = (
+            "この報告の「テンプレートをダウンロード」で書き出したファイルに記入したものを選んでください。"
+            + size_help_text("spreadsheet")
+        )
+
+    def clean_file(self):
+        # The one upload guard: size, content (not the name), zip and XML bombs, before parsing.
+        upload = self.cleaned_data["file"]
+        check_upload(upload, kind="spreadsheet", allowed=("xlsx",))
+        return upload

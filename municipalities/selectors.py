@@ -26,13 +26,16 @@ from municipalities.models import (
     RETURN_SECTIONS,
     AnnualReturn,
     Municipality,
+    MunicipalOfficer,
     ReturnCourseAttendance,
+    ReturnReminder,
     ReturnRound,
     ReturnState,
     ReturnTransition,
     WorkerPlacement,
     YesNoUnknown,
 )
+from plan.accounts.roles import GROUP_NAMES, Role
 from plan.common.fiscal_year import FiscalYear, era_date, era_datetime
 
 
@@ -198,7 +201,7 @@ class RoundSummary:
 
     @property
     def deadline_label(self) -> str:
-        return era_date(self.round.deadline)
+        return era_date(self.round.deadline, western=True)
 
     @property
     def opened_label(self) -> str:
@@ -522,7 +525,7 @@ def review_context(annual_return: AnnualReturn, user) -> dict:
             "opened": era_datetime(annual_return.opened_by_secretariat_at),
             "accepted": era_datetime(annual_return.accepted_at),
             "updated": era_datetime(annual_return.updated_at),
-            "deadline": era_date(annual_return.round.deadline),
+            "deadline": era_date(annual_return.round.deadline, western=True),
         },
     }
 
@@ -673,8 +676,260 @@ def municipality_returns(municipality: Municipality, user) -> list[AnnualReturn]
     )
     for annual_return in returns:
         _with_labels(annual_return.transition_list)
-        annual_return.deadline_label = era_date(annual_return.round.deadline)
+        annual_return.deadline_label = era_date(annual_return.round.deadline, western=True)
         annual_return.submitted_label = era_datetime(annual_return.submitted_at)
         annual_return.accepted_label = era_datetime(annual_return.accepted_at)
         annual_return.updated_label = era_datetime(annual_return.updated_at)
     return returns
+
+
+# --- reminders ---------------------------------------------------------------------------------------
+#
+# Who a reminder would reach (the confirmation page, the command's --dry-run and the service all
+# read the same plan), the round's reminder log, and the latest reminder for the officer's card.
+
+# A return still to be submitted: a draft, or sent back for a correction.
+REMINDED_STATES = (ReturnState.DRAFT, ReturnState.SENT_BACK)
+NO_ADDRESS_MESSAGE = "メールアドレスが登録された担当者がいません"
+
+
+def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of `day` in Tokyo and of the day after: "the same day" is Tokyo's day,
+    whatever the database's own time zone."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, start + datetime.timedelta(days=1)
+
+
+@dataclass
+class ReminderTarget:
+    """A municipality whose return is not submitted yet, with the addresses a reminder goes to."""
+
+    annual_return: AnnualReturn
+    addresses: list = field(default_factory=list)
+    reminded_today_at: datetime.datetime | None = None
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.annual_return.municipality
+
+    @property
+    def reminded_today_label(self) -> str:
+        return f"{timezone.localtime(self.reminded_today_at):%H:%M}" if self.reminded_today_at else ""
+
+
+@dataclass
+class ReminderPlan:
+    """Who a reminder sent on `today` would reach: the municipalities to remind, and those left out
+    (already reminded that day, by whichever channel; no officer with an address)."""
+
+    round: ReturnRound
+    today: datetime.date
+    to_remind: list = field(default_factory=list)
+    already_today: list = field(default_factory=list)
+    no_address: list = field(default_factory=list)
+
+    @property
+    def left_out(self) -> int:
+        return len(self.already_today) + len(self.no_address)
+
+    @property
+    def not_submitted(self) -> int:
+        return len(self.to_remind) + self.left_out
+
+
+def reminder_plan(round: ReturnRound, *, today: datetime.date | None = None) -> ReminderPlan:
+    """Every municipality of the round whose return is not submitted (作成中 or 差戻し), in code
+    order, sorted into to remind / reminded already `today` (Tokyo's date) / no address. The
+    addresses are those of the municipality's active officers (an account in the officers' role).
+    Three queries, whatever the number of municipalities."""
+    today = today or timezone.localdate()
+    plan = ReminderPlan(round=round, today=today)
+    returns = list(
+        AnnualReturn.objects.filter(round=round, state__in=REMINDED_STATES)
+        .select_related("municipality")
+        .order_by("municipality__code")
+    )
+    addresses: dict[int, list[str]] = {}
+    officers = (
+        MunicipalOfficer.objects.filter(
+            municipality_id__in=[annual_return.municipality_id for annual_return in returns],
+            user__is_active=True,
+            user__groups__name=GROUP_NAMES[Role.MUNICIPAL_OFFICER],
+        )
+        .exclude(user__email="")
+        .order_by("user__username")
+        .values_list("municipality_id", "user__email")
+    )
+    for municipality_id, email in officers:
+        email = email.strip()
+        if email and email not in addresses.setdefault(municipality_id, []):
+            addresses[municipality_id].append(email)
+    start, end = local_day_bounds(today)
+    reminded_today = {}
+    for municipality_id, sent_at in (
+        ReturnReminder.objects.filter(round=round, sent_at__gte=start, sent_at__lt=end)
+        .order_by("sent_at")
+        .values_list("municipality_id", "sent_at")
+    ):
+        reminded_today[municipality_id] = sent_at  # the latest wins
+    for annual_return in returns:
+        target = ReminderTarget(
+            annual_return,
+            addresses.get(annual_return.municipality_id, []),
+            reminded_today.get(annual_return.municipality_id),
+        )
+        if target.reminded_today_at is not None:
+            plan.already_today.append(target)
+        elif not target.addresses:
+            plan.no_address.append(target)
+        else:
+            plan.to_remind.append(target)
+    return plan
+
+
+def round_reminders(round: ReturnRound, user) -> list[ReturnReminder]:
+    """The round's reminder log, newest first, with the municipality and who sent it
+    (`sent_at_label` in the era). For the secretariat only; one query."""
+    if not access.can_review_returns(user):
+        return []
+    reminders = list(
+        round.reminders.select_related("municipality", "sent_by").order_by("-sent_at", "-id")
+    )
+    for reminder in reminders:
+        reminder.sent_at_label = era_datetime(reminder.sent_at)
+    return reminders
+
+
+def latest_reminders(returns) -> dict[int, datetime.datetime]:
+    """{return id: when its municipality was last reminded about the return's round}, for the
+    officer's card. One query, however many returns."""
+    keys = {(annual_return.round_id, annual_return.municipality_id): annual_return.pk for annual_return in returns}
+    if not keys:
+        return {}
+    latest = {}
+    reminders = (
+        ReturnReminder.objects.filter(
+            round_id__in={round_id for round_id, _ in keys},
+            municipality_id__in={municipality_id for _, municipality_id in keys},
+        )
+        .order_by("sent_at")
+        .values_list("round_id", "municipality_id", "sent_at")
+    )
+    for round_id, municipality_id, sent_at in reminders:
+        pk = keys.get((round_id, municipality_id))
+        if pk is not None:
+            latest[pk] = sent_at  # the latest wins
+    return latest
+
+
+# --- sharing back: what every municipality may read of the others' status -----------------------------------
+# (municipalities.views.shared; docs/returns.md 「区市町村への還元」)
+
+NO_INFORMATION = "情報なし"
+TIER_LABELS = [label for _, _, label in COUNCIL_TIERS.values()]
+
+
+
+
+
+@dataclass
+class SharedStatusRow:
+    """What every municipality may read of another's latest accepted return: the statuses chosen
+    from the lists, the plan's period and the council's tiers. Copied out of the return so that
+    the page's template never holds the return itself (its free text, names, workflow)."""
+
+    name: str
+    code: str
+    has_information: bool
+    as_of_label: str = ""  # 「令和6年度末」: the year the information is from
+    from_earlier_year: bool = False
+    plan_status: str = ""
+    plan_period: str = ""
+    council_status: str = ""
+    council_in_place: bool = False
+    tiers: list = field(default_factory=list)  # held or not, in TIER_LABELS' order
+
+
+@dataclass
+class SharedTotals:
+    municipalities: int = 0
+    reported: int = 0
+    with_plan: int = 0  # indicator ⑤: made, or made as part of another plan
+    with_council: int = 0  # indicator ⑥: set up, or an existing council serving as one
+    tiers: list = field(default_factory=lambda: [0] * len(TIER_LABELS))
+
+    @property
+    def not_reported(self) -> int:
+        return self.municipalities - self.reported
+
+    @property
+    def tier_counts(self) -> list:
+        return list(zip(TIER_LABELS, self.tiers, strict=True))
+
+    def add(self, row: SharedStatusRow, status: MunicipalityStatus) -> None:
+        self.municipalities += 1
+        if not row.has_information:
+            return
+        self.reported += 1
+        self.with_plan += status.has_basic_plan
+        self.with_council += status.council_is_set_up
+        for index, held in enumerate(row.tiers):
+            self.tiers[index] += held
+
+
+@dataclass
+class SharedStatusGroup:
+    region: str
+    rows: list = field(default_factory=list)
+    totals: SharedTotals = field(default_factory=SharedTotals)
+
+
+def plan_period_label(start: int | None, end: int | None) -> str:
+    """「令和7年度〜令和11年度（2025〜2029年度）」; empty when the start is not known."""
+    if start is None:
+        return ""
+    if end is None:
+        return f"{FiscalYear(start).era_label}〜（{start}年度〜）"
+    return f"{FiscalYear(start).era_label}〜{FiscalYear(end).era_label}（{start}〜{end}年度）"
+
+
+def shared_row(row: MatrixRow) -> SharedStatusRow:
+    municipality: Municipality = row.municipality
+    annual_return: AnnualReturn | None = row.annual_return
+    if annual_return is None:
+        return SharedStatusRow(name=municipality.name, code=municipality.code, has_information=False)
+    council_in_place = annual_return.council_is_set_up
+    return SharedStatusRow(
+        name=municipality.name,
+        code=municipality.code,
+        has_information=True,
+        as_of_label=f"{FiscalYear(row.status.fiscal_year).era_label}末",
+        from_earlier_year=row.from_earlier_year,
+        plan_status=annual_return.get_plan_status_display(),
+        plan_period=(
+            plan_period_label(annual_return.plan_period_start, annual_return.plan_period_end)
+            if annual_return.has_basic_plan
+            else ""
+        ),
+        council_status=annual_return.get_council_status_display(),
+        council_in_place=council_in_place,
+        tiers=row.tiers if council_in_place else [],
+    )
+
+
+def shared_status(as_of_fiscal_year: int) -> tuple[list[SharedStatusGroup], SharedTotals]:
+    """Every municipality in code order, grouped by region as the secretariat's matrix is (its
+    rows, from `selectors.status_matrix`, copied down to what may be shared), with totals. Two
+    queries, whatever the number of municipalities."""
+    groups, _ = status_matrix(as_of_fiscal_year)
+    totals = SharedTotals()
+    shared_groups = []
+    for group in groups:
+        shared_group = SharedStatusGroup(group.region)
+        for matrix_row in group.rows:
+            row = shared_row(matrix_row)
+            shared_group.rows.append(row)
+            shared_group.totals.add(row, matrix_row.status)
+            totals.add(row, matrix_row.status)
+        shared_groups.append(shared_group)
+    return shared_groups, totals

@@ -17,12 +17,18 @@ step), the admin, commands and tests all call these, and nothing else writes. Ea
 See docs/returns.md for the workflow.
 """
 
+import datetime
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from meetings.models import Organization
@@ -30,15 +36,24 @@ from municipalities import access
 from municipalities.models import (
     ROUND_CLOSED_MESSAGE,
     AnnualReturn,
+    GoodPractice,
     Municipality,
     ReturnCourseAttendance,
+    ReturnReminder,
     ReturnRound,
     ReturnState,
     ReturnTransition,
     TrainingCourse,
 )
-from municipalities.selectors import answer_values, differences, last_accepted_before
-from plan.common.fiscal_year import FiscalYear
+from municipalities.selectors import (
+    NO_ADDRESS_MESSAGE,
+    ReminderPlan,
+    answer_values,
+    differences,
+    last_accepted_before,
+    reminder_plan,
+)
+from plan.common.fiscal_year import FiscalYear, era_date
 
 # Why a history entry was written, as people read it.
 REASON_ROUND_OPEN = "受付開始"
@@ -375,7 +390,9 @@ def _transition(current: AnnualReturn, to_state: str, *, user, action: str, comm
 
 
 @transaction.atomic
-def annual_return_save_draft(*, annual_return: AnnualReturn, values: dict, expected_version: int, user) -> AnnualReturn:
+def annual_return_save_draft(
+    *, annual_return: AnnualReturn, values: dict, expected_version: int, user, reason: str = REASON_DRAFT
+) -> AnnualReturn:
     """Save answers of a draft (or a sent-back return) as they are, complete or not.
 
     `values` holds any of `AnnualReturn.ANSWER_FIELDS` and `ANSWER_M2M_FIELDS` (organisations or
@@ -413,9 +430,9 @@ def annual_return_save_draft(*, annual_return: AnnualReturn, values: dict, expec
     if not access.is_own_return(user, current):
         current.entered_by_secretariat = True
     if rows is not None:
-        _write_attendance(current, rows, user=user, reason=REASON_DRAFT)
+        _write_attendance(current, rows, user=user, reason=reason)
     _set_organizations(current, split.organizations)
-    _with_history(current, user, REASON_DRAFT)._history_date = now
+    _with_history(current, user, reason)._history_date = now
     current.save()
     return current
 
@@ -647,3 +664,263 @@ def training_course_delete(*, course: TrainingCourse, user) -> None:
     if course.attendances.exists():
         raise ValidationError("この研修には区市町村の受講者数の報告があるため削除できません。")
     _with_history(course, user, "研修の削除").delete()
+
+
+# --- reminders ---------------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+REMINDER_ROUND_CLOSED = f"{ROUND_CLOSED_MESSAGE}督促するには、先に受付を再開してください。"
+REMINDER_MAIL_FAILED = "メールを送信できませんでした（メールサーバーの状態を確認して、もう一度督促してください）"
+
+
+@dataclass
+class ReminderReport:
+    """What `return_reminders_send` did, municipality by municipality: reminded (mail sent and
+    recorded), left out (already reminded that day; no officer with an address) or failed (the
+    mail could not be sent: nothing recorded, so that the next run tries again)."""
+
+    plan: ReminderPlan
+    reminded: list = field(default_factory=list)  # [ReminderTarget]
+    failed: list = field(default_factory=list)  # [(ReminderTarget, message)]
+
+    @property
+    def round(self) -> ReturnRound:
+        return self.plan.round
+
+    @property
+    def already_today(self) -> list:
+        return self.plan.already_today
+
+    @property
+    def no_address(self) -> list:
+        return self.plan.no_address
+
+    @property
+    def summary(self) -> str:
+        """The outcome in a few Japanese sentences, for the page's message and the command."""
+        label = self.round.year.label
+
+        def names(targets):
+            return "、".join(target.municipality.name for target in targets)
+
+        if not self.plan.not_submitted:
+            return f"{label}：未提出の区市町村はありません（督促していません）。"
+        parts = [f"{label}：{len(self.reminded)}団体に督促しました" + (f"（{names(self.reminded)}）。" if self.reminded else "。")]
+        if self.already_today:
+            parts.append(f"本日督促済みのため送らなかった団体：{names(self.already_today)}。")
+        if self.no_address:
+            parts.append(f"{NO_ADDRESS_MESSAGE}：{names(self.no_address)}。")
+        if self.failed:
+            parts.append(
+                "メールを送信できなかった団体（督促の記録はしていません）："
+                + "、".join(target.municipality.name for target, _ in self.failed)
+                + "。"
+            )
+        return "".join(parts)
+
+
+def _reminder_moment(today: datetime.date | None) -> datetime.datetime:
+    """When a reminder is recorded: now; or, for a caller that names the day (tests, the command's
+    hidden --today), that day at the current time of day, so that "once a day" is judged on the
+    day the caller means."""
+    now = timezone.now()
+    if today is None:
+        return now
+    local = timezone.localtime(now)
+    return timezone.make_aware(datetime.datetime.combine(today, local.time()))
+
+
+def return_reminder_link(annual_return: AnnualReturn) -> str:
+    """The officer's return page as an absolute address (a mail has no request to build it from)."""
+    return settings.SITE_URL.rstrip("/") + reverse("municipalities:officer_return", args=[annual_return.pk])
+
+
+def _reminder_message(target) -> EmailMessage:
+    """One plain-text mail to all of the municipality's officers, without attachments (municipal
+    networks strip them): the year, the deadline in the era, the state, the link."""
+    annual_return = target.annual_return
+    round = annual_return.round
+    context = {
+        "municipality": target.municipality,
+        "year_label": round.year.label,
+        "deadline_label": era_date(round.deadline, western=True),
+        "state_label": annual_return.get_state_display(),
+        "sent_back": annual_return.state == ReturnState.SENT_BACK,
+        "message": round.message,
+        "link": return_reminder_link(annual_return),
+    }
+    subject = " ".join(render_to_string("emails/return_reminder_subject.txt", context).split())
+    body = render_to_string("emails/return_reminder.txt", context)
+    return EmailMessage(subject=subject, body=body, to=target.addresses)
+
+
+@transaction.atomic
+def return_reminders_send(*, round: ReturnRound, user=None, channel: str, today: datetime.date | None = None):
+    """Remind every municipality of the round whose return is not submitted (作成中 or 差戻し) by
+    mail to its active officers, and record each reminder (ReturnReminder), while the round is open.
+
+    Never twice the same day (Tokyo's date, `today` unless given): a municipality reminded already
+    that day, by the button or the command, is left out and reported. A municipality none of whose
+    officers has an address is reported and not recorded (nobody was reminded). Each mail is sent
+    before its reminder is recorded; a mail that fails is reported and not recorded, and the others
+    go on (one municipality's address must not hold up the other sixty).
+
+    `channel` is ReturnReminder.Channel: BUTTON for a plan administrator on the round page (`user`),
+    COMMAND for the scheduled `send_return_reminders` (`user` None). Refuses with PermissionDenied
+    for anyone but the secretariat, with ValidationError (in Japanese) when the round is closed.
+
+    The round is locked (SELECT … FOR UPDATE) for the whole run, so that the button and the command
+    at the same moment are taken one after the other and the second sees the first's reminders."""
+    if channel not in ReturnReminder.Channel.values:
+        raise ValueError(f"unknown reminder channel {channel!r}")
+    if channel == ReturnReminder.Channel.BUTTON or user is not None:
+        access.check_can_review_returns(user, action="督促")
+    current = _lock_round(round)
+    if current.is_closed:
+        raise ValidationError(REMINDER_ROUND_CLOSED, code="round_closed")
+    report = ReminderReport(plan=reminder_plan(current, today=today))
+    for target in report.plan.to_remind:
+        target.annual_return.round = current
+        try:
+            _reminder_message(target).send()
+        except Exception:
+            # Whatever the mail system raised (SMTP refusals, a connection refused, a bad address):
+            # the municipality is reported and not recorded, and the next run tries it again.
+            logger.exception("Reminder mail to %s failed", target.municipality.name)
+            report.failed.append((target, REMINDER_MAIL_FAILED))
+            continue
+        ReturnReminder.objects.create(
+            round=current,
+            municipality=target.municipality,
+            sent_at=_reminder_moment(today),
+            sent_by=user if channel == ReturnReminder.Channel.BUTTON else None,
+            channel=channel,
+        )
+        report.reminded.append(target)
+    return report
+
+
+# --- good practices ----------------------------------------------------------------------------------
+# The secretariat's write-ups of what an accepted return shows worth sharing (measure 104). The text
+# is the secretariat's own: nothing here copies the municipality's free text. Publishing makes a
+# practice visible to every role (municipalities.access.practices_visible_to).
+
+REASON_PRACTICE_CREATE = "好事例の登録（下書き）"
+REASON_PRACTICE_UPDATE = "好事例の文章の変更"
+REASON_PRACTICE_PUBLISH = "好事例の公開"
+REASON_PRACTICE_UNPUBLISH = "好事例の公開の取消し（非公開に戻す）"
+
+
+def _lock_practice(practice: GoodPractice) -> GoodPractice:
+    """The practice as it is now, locked, and then its return (a reopening waits for a publishing
+    that has begun, and the other way round)."""
+    current = GoodPractice.objects.select_for_update().get(pk=practice.pk)
+    current.annual_return = _lock(current.annual_return)
+    return current
+
+
+def _write_practice(practice: GoodPractice, *, user, reason: str) -> GoodPractice:
+    practice.updated_at = timezone.now()
+    practice.updated_by = user
+    practice.full_clean()
+    _with_history(practice, user, reason)._history_date = practice.updated_at
+    practice.save()
+    return practice
+
+
+@transaction.atomic
+def good_practice_create(*, annual_return: AnnualReturn, title: str, body: str, user) -> GoodPractice:
+    """Write a good practice from an accepted return, as a draft (`good_practice_publish` makes it
+    visible). Refuses, saving nothing, for a return that is not accepted and for a missing or too
+    long title or text (ValidationError by field)."""
+    access.check_can_manage_good_practices(user, action="好事例を登録")
+    current = _lock(annual_return)
+    practice = GoodPractice(
+        annual_return=current, title=_clean_text(title), body=_clean_text(body), created_by=user, created_at=timezone.now()
+    )
+    return _write_practice(practice, user=user, reason=REASON_PRACTICE_CREATE)
+
+
+@transaction.atomic
+def good_practice_update(*, practice: GoodPractice, title: str, body: str, user) -> GoodPractice:
+    """Change a practice's title and text. A published practice stays published: the new wording
+    is what everyone reads from now on. Allowed after its return was reopened (the wording is the
+    secretariat's)."""
+    access.check_can_manage_good_practices(user, action="好事例を変更")
+    current = _lock_practice(practice)
+    current.title = _clean_text(title)
+    current.body = _clean_text(body)
+    return _write_practice(current, user=user, reason=REASON_PRACTICE_UPDATE)
+
+
+@transaction.atomic
+def good_practice_publish(*, practice: GoodPractice, user) -> GoodPractice:
+    """Publish a draft: every municipality's officers (and every role) read it from now on. Only
+    while its return is accepted."""
+    access.check_can_manage_good_practices(user, action="好事例を公開")
+    current = _lock_practice(practice)
+    _refuse(current.publish_refusal(), "not_publishable")
+    current.published_at = timezone.now()
+    current.published_by = user
+    return _write_practice(current, user=user, reason=REASON_PRACTICE_PUBLISH)
+
+
+@transaction.atomic
+def good_practice_unpublish(*, practice: GoodPractice, user) -> GoodPractice:
+    """Take a published practice back to a draft: only the secretariat sees it again."""
+    access.check_can_manage_good_practices(user, action="好事例の公開を取り消")
+    current = _lock_practice(practice)
+    if not current.is_published:
+        raise ValidationError("この好事例は公開されていません（下書きです）。", code="not_published")
+    current.published_at = None
+    current.published_by = None
+    return _write_practice(current, user=user, reason=REASON_PRACTICE_UNPUBLISH)
+
+
+# --- Excel returns ------------------------------------------------------------------------------------
+#
+# A municipality's return sent in as the template workbook and entered by the secretariat on its
+# behalf (municipalities.return_workbook reads the file; docs/returns.md 「Excelで届いた報告」).
+
+REASON_EXCEL = "Excelから事務局が代理入力"
+
+
+def annual_return_check_values(*, annual_return: AnnualReturn, values: dict) -> tuple[ReturnValues, dict]:
+    """The values as `annual_return_save_draft` would store them (NFKC text, numbers, ids), and
+    what its rules would refuse in them as {field: [messages]}, without writing or locking
+    anything: the Excel preview shows every refusal at its cell before anything is saved. The save
+    checks them again."""
+    current = AnnualReturn.objects.select_related("round", "municipality").get(pk=annual_return.pk)
+    split = _split_values(values)
+    for name, value in split.fields.items():
+        setattr(current, name, value)
+    errors = {name: [message] for name, message in _check_organizations(split).items()}
+    if split.attendance is not None:
+        errors |= _attendance_rows(current, split.attendance)[1]
+    try:
+        current.full_clean()
+    except ValidationError as error:
+        errors = error.message_dict | errors
+    return split, errors
+
+
+@transaction.atomic
+def annual_return_import_workbook(
+    *, annual_return: AnnualReturn, values: dict, expected_version: int, user, submit: bool = False
+) -> AnnualReturn:
+    """Save the answers read from a municipality's workbook as the secretariat's entry on its
+    behalf (marked 事務局が代理入力), from the version the preview was made against, and submit it
+    too when asked — all or nothing.
+
+    Refuses, saving nothing, as `annual_return_save_draft` and `annual_return_submit` do: the return
+    locked (submitted, accepted, round closed), a ReturnConflict when it was saved after
+    `expected_version`, field errors, and (with `submit`) what a submission lacks. Only the
+    secretariat imports workbooks (officers fill in the form)."""
+    access.check_can_review_returns(user, action="Excelからの取込み")
+    saved = annual_return_save_draft(
+        annual_return=annual_return, values=values, expected_version=expected_version, user=user, reason=REASON_EXCEL
+    )
+    if submit:
+        saved = annual_return_submit(annual_return=saved, expected_version=saved.version, user=user)
+    return saved

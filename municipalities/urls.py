@@ -1,6 +1,6 @@
 from django.urls import path
 
-from municipalities.views import officer, secretariat
+from municipalities.views import officer, reminders, secretariat, shared, workbook
 
 app_name = "municipalities"
 urlpatterns = [
@@ -22,4 +22,18 @@ urlpatterns = [
     path("review/<int:pk>/reopen/", secretariat.return_reopen, name="review_reopen"),
     path("municipalities/<str:code>/", secretariat.municipality_detail, name="review_municipality"),
     # --- end secretariat pages ---
+    # --- Excel returns (municipalities/views/workbook.py) ---
+    path("review/<int:pk>/template.xlsx", workbook.return_template, name="review_return_template"),
+    path("review/<int:pk>/upload/", workbook.return_upload, name="review_return_upload"),
+    # --- end Excel returns ---
+    # --- reminders (municipalities/views/reminders.py) ---
+    path("rounds/<int:year>/remind/", reminders.round_remind, name="review_round_remind"),
+    # --- end reminders ---
+    # --- sharing back with the municipalities (municipalities/views/shared.py) ---
+    path("shared/status/", shared.status_latest, name="shared_status_latest"),
+    path("shared/status/<int:year>/", shared.status, name="shared_status"),
+    path("shared/practices/", shared.practices, name="shared_practices"),
+    path("review/<int:pk>/practice/", shared.practice_create, name="review_practice_create"),
+    path("practices/<int:pk>/edit/", shared.practice_edit, name="review_practice_edit"),
+    # --- end sharing back ---
 ]

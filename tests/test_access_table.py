@@ -84,6 +84,27 @@ EXPECTED = {
         for page in ("round_accept", "send_back", "accept", "reopen")
     },
     # --- end returns: secretariat pages ---
+    # --- returns: Excel returns ---
+    # The template download and the upload (GET form, POST file, POST confirm): plan administrators
+    # only, the municipality's own officers included among those refused (403). The sample is
+    # 新宿区's submitted return: its template downloads, its upload page explains that it is locked.
+    "municipalities:review_return_template": only("plan_admin"),
+    "municipalities:review_return_upload": only("plan_admin"),
+    # --- end returns: Excel returns ---
+    # --- returns: sharing back ---
+    # The shared status and the published good practices are for every role (the metropolis' own
+    # published information); writing practices, and their drafts, for plan administrators only.
+    # An account without a role is refused: tests/municipalities/test_sharing.py.
+    "municipalities:shared_status_latest": everyone_signed_in(REDIRECT),
+    "municipalities:shared_status": everyone_signed_in(),
+    "municipalities:shared_practices": everyone_signed_in(),
+    "municipalities:review_practice_create": only("plan_admin"),
+    "municipalities:review_practice_edit": only("plan_admin"),
+    # --- end returns: sharing back ---
+    # --- returns: reminders ---
+    # The confirmation page (GET) and sending (POST): plan administrators only.
+    "municipalities:review_round_remind": only("plan_admin"),
+    # --- end returns: reminders ---
     # meetings URLs
     "meetings:meeting_list": everyone_signed_in(),
     "meetings:meeting_calendar": everyone_signed_in(),
@@ -126,6 +147,7 @@ EXPECTED = {
             "returntransition_delete",
             "returnreminder_add",
             "returnreminder_delete",
+            "goodpractice_delete",  # taken back to a draft, never deleted
         )
     },
 }
@@ -225,6 +247,22 @@ def sample_kwargs(name, pattern):
         samples = ensure_return_samples()  # idempotent: a round with 新宿区's return submitted
         return {"pk": samples["round"].returns.get(municipality__name="新宿区").pk}
     # --- end sample kwargs: returns' officer pages ---
+    # --- sample kwargs: returns' sharing back ---
+    if name.startswith(("municipalities:shared_", "municipalities:review_practice_", "admin:municipalities_goodpractice_")):
+        from tests.municipalities.sharing_samples import ensure_practice_samples
+
+        samples = ensure_practice_samples()  # idempotent: 港区's accepted return and a published practice
+        values = {
+            "year": samples["round"].fiscal_year,
+            "pk": (
+                samples["practice"].pk
+                if name == "municipalities:review_practice_edit"
+                else samples["practice"].annual_return_id
+            ),
+        }
+        if name.startswith("municipalities:"):
+            return {converter: values[converter] for converter in converters}
+    # --- end sample kwargs: returns' sharing back ---
     # --- sample kwargs: returns' secretariat pages ---
     if name.startswith("municipalities:review_"):
         from tests.municipalities.samples import ensure_return_samples

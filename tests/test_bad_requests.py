@@ -24,6 +24,7 @@ from tests.html import select_one, text_of
 from tests.meetings.helpers import meeting_post
 from tests.meetings.samples import ensure_samples
 from tests.municipalities.samples import ensure_return_samples
+from tests.municipalities.sharing_samples import ensure_practice_samples
 
 BIG = "99999999999999999999"  # 20 digits: more than any integer column holds
 HUGE_YEAR = "99999999999"  # beyond what Python's dates hold
@@ -39,6 +40,7 @@ def samples(settings, tmp_path, plan_admin):
     settings.MEDIA_ROOT = tmp_path / "media"
     ensure_samples()  # a row (and its history) for every meetings admin
     ensure_return_samples()  # and for every returns admin
+    ensure_practice_samples()  # and for the good practices' admin
     progress_year_start(plan=Plan.objects.current(), fiscal_year=2025, user=None)
     # One failed and one successful sign-in give the login-throttling admin pages a row each.
     Client().post(reverse("login"), {"username": "nobody", "password": "wrong-password"})

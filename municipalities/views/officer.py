@@ -25,7 +25,7 @@ from meetings.models import Organization
 from municipalities import access, services
 from municipalities.forms import COUNT_UNITS, RETURN_SECTIONS, AnnualReturnForm
 from municipalities.models import AnnualReturn, ReturnState, ReturnTransition
-from municipalities.selectors import display_value, field_label
+from municipalities.selectors import display_value, field_label, latest_reminders
 from plan.common.fiscal_year import FiscalYear, era_date
 
 UNKNOWN_LABEL = "不明"
@@ -299,15 +299,27 @@ class ReturnCard:
     annual_return: AnnualReturn
     deadline_label: str
     latest_comment: ReturnTransition | None
+    # reminders: when the municipality was last reminded about the round (None: never)
+    reminded_at: datetime.datetime | None = None
 
     @property
     def year(self) -> FiscalYear:
         return self.annual_return.round.year
 
+    @property
+    def awaiting_submission(self) -> bool:
+        """Not submitted yet (a draft or sent back): the card says so beside the deadline."""
+        return self.annual_return.state in (ReturnState.DRAFT, ReturnState.SENT_BACK)
+
+    @property
+    def reminded_label(self) -> str:
+        return era_date_label(self.reminded_at)
+
 
 def home_cards(user) -> list[ReturnCard]:
     """For a municipal officer: their municipality's return of each open round, newest first, with
-    its deadline and the secretariat's latest comment. Two queries, however many rounds."""
+    its deadline, the secretariat's latest comment and the latest reminder. Three queries, however
+    many rounds."""
     if access.officer_municipality_id(user) is None:
         return []
     returns = list(
@@ -327,9 +339,13 @@ def home_cards(user) -> list[ReturnCard]:
     )
     for transition in commented:
         comments[transition.annual_return_id] = transition  # the latest wins
+    reminded = latest_reminders(returns)  # reminders: one query more, however many rounds
     return [
         ReturnCard(
-            annual_return, era_date_label(annual_return.round.deadline), comments.get(annual_return.pk)
+            annual_return,
+            era_date_label(annual_return.round.deadline),
+            comments.get(annual_return.pk),
+            reminded.get(annual_return.pk),
         )
         for annual_return in returns
     ]

@@ -108,7 +108,7 @@ def _round_status_change(request, year, *, closing: bool):
     return render(
         request,
         "municipalities/secretariat/round_confirm.html",
-        {"round": round, "closing": closing, "deadline_label": era_date(round.deadline)},
+        {"round": round, "closing": closing, "deadline_label": era_date(round.deadline, western=True)},
     )
 
 
@@ -145,9 +145,10 @@ def round_detail(request, year):
             "rows": shown,
             "figures": selectors.round_figures(rows),
             "selectable": any(row.selectable for row in shown),
-            "deadline_label": era_date(round.deadline),
+            "deadline_label": era_date(round.deadline, western=True),
             "closed_label": era_datetime(round.closed_at),
             "current_url": request.get_full_path(),
+            "reminders": selectors.round_reminders(round, request.user),  # reminders: the log (督促記録)
         },
     )
 

@@ -3,8 +3,9 @@
     .venv/bin/python manage.py runserver 127.0.0.1:8765 &
     .venv/bin/python -m tests.browser.screenshots --url http://127.0.0.1:8765
 
-writes docs/screenshots/plan-tree.png, measure-86.png (as bureau staff) and home-admin.png (as the plan
-administrator), at 1366×768, the first screenful only.
+writes docs/screenshots/plan-tree.png, measure-86.png (as bureau staff), home-admin.png,
+returns-round.png, returns-matrix.png (as the plan administrator) and returns-officer.png (as 新宿区's
+officer), at 1366×768, the first screenful only.
 """
 
 import argparse
@@ -41,11 +42,26 @@ def shoot(browser, url, username, password, shots, out):
         context.close()
 
 
+def shoot_officer_return(browser, url, username, password, out):
+    """The officer's return form, reached as the officer reaches it: from the home page's card."""
+    context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+    try:
+        page = context.new_page()
+        log_in(page, url, username, password)
+        page.get_by_role("region", name="取組状況の報告").get_by_role("link", name="報告を入力する").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("取組状況の報告")
+        page.screenshot(path=out / "returns-officer.png", full_page=False)
+        print(f"{out / 'returns-officer.png'}")
+    finally:
+        context.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="README 用のスクリーンショットを撮ります。")
     parser.add_argument("--url", default="http://127.0.0.1:8765", help="起動中のサーバーの URL")
     parser.add_argument("--bureau", default="bureau", help="所管局職員のユーザー名")
     parser.add_argument("--admin", default="admin", help="計画管理者のユーザー名")
+    parser.add_argument("--officer", default="officer", help="区市町村担当者のユーザー名")
     parser.add_argument("--password", default=DEMO_PASSWORD, help="両ユーザーのパスワード")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
@@ -67,7 +83,19 @@ def main(argv=None):
                 ],
                 args.out,
             )
-            shoot(browser, url, args.admin, args.password, [("/", "ホーム", "home-admin.png")], args.out)
+            shoot(
+                browser,
+                url,
+                args.admin,
+                args.password,
+                [
+                    ("/", "ホーム", "home-admin.png"),
+                    ("/returns/rounds/2025/", "令和7年度（2025年度）の取組状況の報告", "returns-round.png"),
+                    ("/returns/rounds/2025/matrix/", "区市町村の状況一覧 令和7年度（2025年度）末時点", "returns-matrix.png"),
+                ],
+                args.out,
+            )
+            shoot_officer_return(browser, url, args.officer, args.password, args.out)
         finally:
             browser.close()
 
