@@ -105,6 +105,20 @@ class ReturnsAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+def _apply_each(model_admin, request, objects, write) -> int:
+    """An admin action's service call on each chosen object, each in its own savepoint: a refusal
+    is reported and leaves the others done. Returns how many were done."""
+    count = 0
+    for obj in objects:
+        try:
+            with transaction.atomic():
+                write(obj)
+            count += 1
+        except ValidationError as error:
+            _report_refusal(model_admin, request, error)
+    return count
+
+
 def _report_refusal(model_admin, request, error) -> None:
     model_admin.message_user(request, "".join(error.messages), messages.ERROR)
 
@@ -166,14 +180,7 @@ class ReturnRoundAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
         self._each(request, queryset.filter(closed_at__isnull=False), services.return_round_reopen, "受付を再開")
 
     def _each(self, request, rounds, service, done):
-        count = 0
-        for round in rounds:
-            try:
-                with transaction.atomic():
-                    service(round=round, user=request.user)
-                count += 1
-            except ValidationError as error:
-                _report_refusal(self, request, error)
+        count = _apply_each(self, request, rounds, lambda round: service(round=round, user=request.user))
         self.message_user(request, f"{count}件の{done}しました。" if count else f"{done}した年度はありません。")
 
 
@@ -478,12 +485,5 @@ class GoodPracticeAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
         self._each(request, queryset.filter(published_at__isnull=False), services.good_practice_unpublish, "公開の取消し")
 
     def _each(self, request, practices, service, done):
-        count = 0
-        for practice in practices:
-            try:
-                with transaction.atomic():
-                    service(practice=practice, user=request.user)
-                count += 1
-            except ValidationError as error:
-                _report_refusal(self, request, error)
+        count = _apply_each(self, request, practices, lambda practice: service(practice=practice, user=request.user))
         self.message_user(request, f"{count}件の{done}をしました。" if count else f"{done}をした好事例はありません。")

@@ -140,6 +140,8 @@ class GoodPracticeForm(forms.Form):
             "max_length": "%(limit_value)d文字以内で入力してください（現在 %(show_value)d 文字）。",
         },
     )
+    # The practice's last save as the page was loaded: a save over someone else's later one is refused.
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 # --- a return sent in as Excel (municipalities.views.workbook) ---

@@ -53,7 +53,7 @@ from municipalities.selectors import (
     last_accepted_before,
     reminder_plan,
 )
-from plan.common.fiscal_year import FiscalYear, era_date
+from plan.common.fiscal_year import FiscalYear, era_date, era_datetime
 
 # Why a history entry was written, as people read it.
 REASON_ROUND_OPEN = "受付開始"
@@ -843,12 +843,25 @@ def good_practice_create(*, annual_return: AnnualReturn, title: str, body: str, 
 
 
 @transaction.atomic
-def good_practice_update(*, practice: GoodPractice, title: str, body: str, user) -> GoodPractice:
+def good_practice_update(
+    *, practice: GoodPractice, title: str, body: str, user, loaded_at: str | None = None
+) -> GoodPractice:
     """Change a practice's title and text. A published practice stays published: the new wording
     is what everyone reads from now on. Allowed after its return was reopened (the wording is the
-    secretariat's)."""
+    secretariat's).
+
+    `loaded_at`: the practice's `updated_at` (ISO format) when the editing page was loaded. If
+    someone saved it since, nothing is saved and the person is told who and when: their text is
+    still in their form, and the other's is not silently overwritten."""
     access.check_can_manage_good_practices(user, action="好事例を変更")
     current = _lock_practice(practice)
+    if loaded_at is not None and loaded_at != current.updated_at.isoformat():
+        raise ValidationError(
+            f"この好事例は、ページを開いた後に{current.updated_by or 'システム'}さんが"
+            f"{era_datetime(current.updated_at)}に変更しています。保存していません。"
+            "入力した内容は残っています。ページを開き直して相手の変更を確かめてから、もう一度保存してください。",
+            code="conflict",
+        )
     current.title = _clean_text(title)
     current.body = _clean_text(body)
     return _write_practice(current, user=user, reason=REASON_PRACTICE_UPDATE)

@@ -176,7 +176,10 @@ def practice_create(request, pk):
             # One savepoint: a refused publication leaves no draft behind either.
             with transaction.atomic():
                 practice = services.good_practice_create(
-                    annual_return=annual_return, user=request.user, **form.cleaned_data
+                    annual_return=annual_return,
+                    user=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
                 )
                 if publish:
                     practice = services.good_practice_publish(practice=practice, user=request.user)
@@ -192,7 +195,9 @@ def practice_edit(request, pk):
     practice = access.get_practice_for_editing_or_404(request, pk)
     annual_return = practice.annual_return
     if request.method != "POST":
-        form = GoodPracticeForm(initial={"title": practice.title, "body": practice.body})
+        form = GoodPracticeForm(
+            initial={"title": practice.title, "body": practice.body, "loaded_at": practice.updated_at.isoformat()}
+        )
         return _practice_page(request, annual_return=annual_return, form=form, practice=practice)
     action = request.POST.get("action", "")
     if action == ACTION_UNPUBLISH:
@@ -210,7 +215,11 @@ def practice_edit(request, pk):
             # One savepoint: a refused publication keeps the old wording too.
             with transaction.atomic():
                 saved = services.good_practice_update(
-                    practice=practice, user=request.user, **form.cleaned_data
+                    practice=practice,
+                    user=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    loaded_at=form.cleaned_data["loaded_at"] or None,
                 )
                 if publish:
                     saved = services.good_practice_publish(practice=saved, user=request.user)

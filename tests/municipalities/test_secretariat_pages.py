@@ -35,6 +35,7 @@ from tests.municipalities.factories import (
     save,
     submitted,
 )
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -706,13 +707,6 @@ def vary(round, officer, other_officer, admin):
     sent = submitted(return_of(round, "八王子市"), other_officer)
     services.annual_return_send_back(annual_return=sent, comment="確認してください。", user=admin)
     save(return_of(round, "港区"), admin, workers_full_time=1)
-
-
-def count_queries(client, address, django_assert_max_num_queries, limit):
-    with django_assert_max_num_queries(limit) as captured:
-        response = client.get(address)
-    assert response.status_code == 200
-    return len(captured)
 
 
 class TestQueryCounts:

@@ -19,8 +19,19 @@ from municipalities.models import (
     Municipality,
     PlanStatus,
 )
-from tests.factories import municipality
-from tests.html import field_errors, link_targets, rows_of, section, select, select_one, source_of, text_of
+from plan.accounts.roles import Role
+from tests.factories import UserFactory, municipality
+from tests.html import (
+    field_errors,
+    form_value,
+    link_targets,
+    rows_of,
+    section,
+    select,
+    select_one,
+    source_of,
+    text_of,
+)
 from tests.municipalities.factories import (
     YEAR,
     AnnualReturnFactory,
@@ -32,6 +43,7 @@ from tests.municipalities.factories import (
     submitted,
 )
 from tests.municipalities.test_secretariat_pages import add_municipalities
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -506,6 +518,34 @@ class TestWritingPractices:
             services.REASON_PRACTICE_PUBLISH,
         ]
 
+    def test_a_save_over_someone_elses_later_save_is_refused_and_keeps_the_text(
+        self, plan_admin_client, shinjuku_accepted, plan_admin
+    ):
+        written = practice(shinjuku_accepted, plan_admin)
+        page = plan_admin_client.get(edit_url(written))
+        loaded_at = form_value(page, "loaded_at")
+        assert loaded_at
+        other = UserFactory(username="other-secretariat", last_name="事務局", first_name="次郎", role=Role.PLAN_ADMIN)
+        services.good_practice_update(practice=written, title="相手の題名", body="相手の内容", user=other)
+
+        refused = plan_admin_client.post(
+            edit_url(written), {"title": "私の題名", "body": "私の内容", "action": "save", "loaded_at": loaded_at}
+        )
+        assert refused.status_code == 400
+        assert "事務局 次郎さん" in text_of(select_one(refused, ".error-summary"))
+        assert form_value(refused, "title") == "私の題名"
+        written.refresh_from_db()
+        assert (written.title, written.body) == ("相手の題名", "相手の内容")
+
+        # Reloaded, the page carries the new moment, and the save goes through.
+        reloaded = plan_admin_client.get(edit_url(written))
+        plan_admin_client.post(
+            edit_url(written),
+            {"title": "私の題名", "body": "私の内容", "action": "save", "loaded_at": form_value(reloaded, "loaded_at")},
+        )
+        written.refresh_from_db()
+        assert written.title == "私の題名"
+
     def test_a_return_reopened_after_publishing_keeps_its_practice(
         self, plan_admin_client, shinjuku_accepted, plan_admin, municipal_officer
     ):
@@ -723,13 +763,6 @@ class TestAdmin:
 # savepoint and its release.
 QUERY_LIMIT_STATUS = 11
 QUERY_LIMIT_PRACTICES = 11
-
-
-def count_queries(client, address, django_assert_max_num_queries, limit):
-    with django_assert_max_num_queries(limit) as captured:
-        response = client.get(address)
-    assert response.status_code == 200
-    return len(captured)
 
 
 class TestQueryCounts:
