@@ -26,6 +26,7 @@ from plan.progress.access import get_progress_for_user_or_404
 from plan.progress.selectors import (
     ProgressFilters,
     measure_progress_context,
+    my_progress_counts,
     next_year_to_start,
     progress_counts,
     progress_listings,
@@ -185,6 +186,7 @@ def progress_list(request):
     )
     listings = progress_listings(plan=plan, fiscal_year=year.year, filters=filters, user=request.user)
     counts = progress_counts(plan=plan, fiscal_year=year.year)
+    mine = my_progress_counts(plan=plan, fiscal_year=year.year, user=request.user)
     return render(
         request,
         "plan/progress_list.html",
@@ -198,6 +200,8 @@ def progress_list(request):
             "assessments": MeasureProgress.Assessment.choices,
             "started": any(goal.records for goal in counts),
             "measure_count": len({listing.measure_id for listing in listings}),
+            "mine": mine,
+            "bureau_level_rows": any(listing.bureau_level for listing in listings),
             "is_bureau_staff": has_role(request.user, Role.BUREAU_STAFF) and not is_plan_admin(request.user),
             "current_url": request.get_full_path(),
         },

@@ -7,13 +7,14 @@ change here. See docs/progress.md for the rules in words.
 Who edits which record is decided by one `ProgressScope` per user: the queryset
 (`progress_editable_by`) and the one-record check (`can_edit_progress`) are both read from it, so
 they cannot disagree. A page that checks many records computes the scope once
-(`progress_edit_scope`) and asks it for each record.
+(`progress_edit_scope`) and asks it for each record. Whose records are whose (所管) is
+`department_scope`, which the edit scope, the list's 所管 filter and the export all use.
 """
 
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from plan.accounts.roles import Role, has_role, is_plan_admin
@@ -22,51 +23,115 @@ from plan.models import Department, Measure, MeasureProgress
 
 @dataclass(frozen=True)
 class ProgressScope:
-    """The records a user edits: every record, or those with a department in `department_ids`."""
+    """The records a scope takes, read from the departments recorded on each record (所管).
+
+    Responsibility is recorded at two levels, and a scope follows the level recorded:
+    - `department_ids`: a record with one of these departments is taken. A bureau's scope lists
+      the bureau and all its divisions; a division's scope lists the division.
+    - `bureau_level_ids`: the bureaus of a division's scope. A record that names one of these
+      bureaus and none of that bureau's (active) divisions is recorded at bureau level only (no
+      division known), so it belongs to every division of the bureau. Once the secretariat
+      records a division for it, only that division takes it.
+
+    The same scope answers 「自分の所管」, the list's 所管 filter, the edit permission, the export's
+    department and the counts, so they cannot disagree.
+    """
 
     everything: bool = False
     department_ids: frozenset[int] = frozenset()
+    bureau_level_ids: frozenset[int] = frozenset()
 
     def filter(self, records: QuerySet) -> QuerySet:
         if self.everything:
             return records
-        if not self.department_ids:
-            return records.none()
         through = MeasureProgress.departments.through
-        return records.filter(
-            Exists(through.objects.filter(measureprogress_id=OuterRef("pk"), department_id__in=self.department_ids))
-        )
+        condition = Q()
+        if self.department_ids:
+            condition |= Q(
+                Exists(through.objects.filter(measureprogress_id=OuterRef("pk"), department_id__in=self.department_ids))
+            )
+        for bureau in sorted(self.bureau_level_ids):
+            named = through.objects.filter(measureprogress_id=OuterRef("pk"), department_id=bureau)
+            divisions = through.objects.filter(
+                measureprogress_id=OuterRef("pk"), department__parent_id=bureau, department__is_active=True
+            )
+            condition |= Q(Exists(named)) & ~Q(Exists(divisions))
+        return records.filter(condition) if condition else records.none()
+
+    def filter_bureau_level_only(self, records: QuerySet) -> QuerySet:
+        """The records of `filter` taken only because they are recorded at bureau level."""
+        if self.everything or not self.bureau_level_ids:
+            return records.none()
+        taken = ProgressScope(bureau_level_ids=self.bureau_level_ids).filter(records)
+        if self.department_ids:
+            through = MeasureProgress.departments.through
+            taken = taken.exclude(
+                Exists(through.objects.filter(measureprogress_id=OuterRef("pk"), department_id__in=self.department_ids))
+            )
+        return taken
 
     def covers(self, progress: MeasureProgress) -> bool:
         """As `filter`, for one record (reads its departments, prefetched when the caller did)."""
         if self.everything:
             return True
-        return bool(self.department_ids) and any(
-            department.pk in self.department_ids for department in progress.departments.all()
+        departments = list(progress.departments.all())
+        return any(department.pk in self.department_ids for department in departments) or self._bureau_level(
+            departments
         )
+
+    def covers_by_bureau_only(self, progress: MeasureProgress) -> bool:
+        """Whether the scope takes this record only because its responsibility is recorded at
+        bureau level (a division's scope): the page says so beside it."""
+        if self.everything:
+            return False
+        departments = list(progress.departments.all())
+        return not any(department.pk in self.department_ids for department in departments) and self._bureau_level(
+            departments
+        )
+
+    def _bureau_level(self, departments) -> bool:
+        if not self.bureau_level_ids:
+            return False
+        named = {department.pk for department in departments}
+        with_division = {department.parent_id for department in departments if department.parent_id and department.is_active}
+        return any(bureau in named and bureau not in with_division for bureau in self.bureau_level_ids)
+
+
+def department_scope(departments) -> ProgressScope:
+    """The records that belong to `departments` (active ones only), at the level recorded: a
+    bureau takes its own and all its divisions' records; a division takes its own and its bureau's
+    records that name no division of that bureau. The one rule behind 「自分の所管」 and the 所管
+    filter."""
+    departments = [department for department in departments if department.is_active]
+    bureaus = {department.pk for department in departments if department.parent_id is None}
+    divisions = {department.pk for department in departments if department.parent_id is not None}
+    if bureaus:
+        divisions |= set(Department.objects.filter(parent_id__in=bureaus).values_list("pk", flat=True))
+    # A division under a bureau the scope already takes whole adds nothing at bureau level.
+    bureau_level = {
+        department.parent_id
+        for department in departments
+        if department.parent_id is not None and department.parent_id not in bureaus
+    }
+    return ProgressScope(department_ids=frozenset(bureaus | divisions), bureau_level_ids=frozenset(bureau_level))
 
 
 def progress_edit_scope(user) -> ProgressScope:
     """The one rule for who edits progress.
 
     - Plan administrators edit every record.
-    - Bureau staff edit the records that have one of their departments: a user linked to a bureau
-      covers the bureau and all its divisions; a user linked to a division covers that division
-      and the measures assigned to its bureau as a whole (the reference data assigns measures to
-      bureaus, and without this nobody in a division could record anything), but not the bureau's
-      other divisions. A deactivated department grants nothing.
+    - Bureau staff edit the records of their departments (`department_scope`): a user linked to a
+      bureau covers the bureau and all its divisions; a user linked to a division covers that
+      division's records and the bureau's records recorded at bureau level only (no division
+      named), but not the records of the bureau's other divisions. A deactivated department
+      grants nothing.
     - Everyone else edits nothing.
     """
     if is_plan_admin(user):
         return ProgressScope(everything=True)
     if not has_role(user, Role.BUREAU_STAFF):
         return ProgressScope()
-    own = list(user.departments.filter(is_active=True).values_list("pk", "parent_id"))
-    scope = {pk for pk, _ in own} | {parent for _, parent in own if parent}
-    bureaus = [pk for pk, parent in own if parent is None]
-    if bureaus:
-        scope |= set(Department.objects.filter(parent_id__in=bureaus).values_list("pk", flat=True))
-    return ProgressScope(department_ids=frozenset(scope))
+    return department_scope(user.departments.filter(is_active=True))
 
 
 def can_see_progress(user) -> bool:

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
+from plan.accounts.roles import Role, has_role, is_plan_admin
 from plan.common.fiscal_year import FiscalYear
 from plan.models import Department, Goal, Listing, Measure, MeasureProgress, Plan, ProgressAssessment
-from plan.progress.access import progress_edit_scope, progress_editable_by
+from plan.progress.access import ProgressScope, department_scope, progress_edit_scope
 from plan.progress.validation import Change, editable_values
 
 # --- the progress list -----------------------------------------------------------------------
@@ -30,17 +31,15 @@ class ProgressFilters:
         )
 
 
-def department_and_divisions(department: Department) -> list[int]:
-    """A bureau stands for itself and its divisions; a division for itself."""
-    if department.parent_id:
-        return [department.pk]
-    return [department.pk, *Department.objects.filter(parent=department).values_list("pk", flat=True)]
-
-
 def progress_listings(*, plan: Plan, fiscal_year: int, filters: ProgressFilters, user) -> list[Listing]:
     """The rows of the progress list: every listing (re-listings where the plan lists them) in the
     plan's order, each with its measure's record for the year as `record` (None before the year is
-    started) and whether `user` may edit it there as `editable` (never on a re-listing)."""
+    started), whether `user` may edit it there as `editable` (never on a re-listing), and as
+    `bureau_level` whether the department filter (or the user's own scope) takes the record only
+    because its responsibility is recorded at bureau level.
+
+    The 所管 filter and 「自分の所管のみ」 are the same rule (`department_scope`), so a division's
+    filter finds exactly what that division's staff see as their own."""
     records = MeasureProgress.objects.filter(fiscal_year=fiscal_year).select_related("updated_by").prefetch_related(
         "departments__parent"
     )
@@ -56,26 +55,61 @@ def progress_listings(*, plan: Plan, fiscal_year: int, filters: ProgressFilters,
         listings = listings.filter(area_id=filters.area)
     if filters.q:
         listings = listings.filter(measure__in=Measure.objects.filter(plan=plan).search(filters.q).values("pk"))
+    scope = progress_edit_scope(user)
+    department = department_scope([filters.department]) if filters.department else None
     record_filter = Q()
-    if filters.department:
-        record_filter &= Q(departments__in=department_and_divisions(filters.department))
     if filters.assessment == "none":
         record_filter &= Q(assessment="")
     elif filters.assessment:
         record_filter &= Q(assessment=filters.assessment)
     if filters.not_updated:
         record_filter &= Q(updated_at__isnull=True)
-    if filters.mine:
-        record_filter &= Q(pk__in=progress_editable_by(user).values("pk"))
-    if record_filter:
+    if record_filter or department or filters.mine:
         matching = MeasureProgress.objects.filter(record_filter, fiscal_year=fiscal_year, measure=OuterRef("measure"))
+        if department:
+            matching = department.filter(matching)
+        if filters.mine:
+            # The edit scope is empty for anyone who may not edit (and so for anyone who may not read).
+            matching = scope.filter(matching)
         listings = listings.filter(Exists(matching))
-    scope = progress_edit_scope(user)
+    shown_scope = department or scope
     rows = list(listings)
     for listing in rows:
         listing.record = listing.measure.year_records[0] if listing.measure.year_records else None
         listing.editable = bool(listing.record and not listing.relisted and scope.covers(listing.record))
+        listing.bureau_level = bool(listing.record and shown_scope.covers_by_bureau_only(listing.record))
     return rows
+
+
+@dataclass
+class ScopeCounts:
+    """A scope's records in one year: how many, how many not yet updated, and how many it takes
+    only because their responsibility is recorded at bureau level."""
+
+    departments: list[Department] = field(default_factory=list)
+    records: int = 0
+    not_updated: int = 0
+    bureau_level: int = 0
+
+
+def progress_scope_counts(*, plan: Plan, fiscal_year: int, scope: ProgressScope) -> ScopeCounts:
+    """Counts of the records `scope` takes in the year: the same rule as the filter and the edit links."""
+    records = MeasureProgress.objects.filter(measure__plan=plan, fiscal_year=fiscal_year)
+    totals = scope.filter(records).aggregate(
+        records=Count("pk"), not_updated=Count("pk", filter=Q(updated_at__isnull=True))
+    )
+    bureau_level = scope.filter_bureau_level_only(records).count() if scope.bureau_level_ids else 0
+    return ScopeCounts(records=totals["records"], not_updated=totals["not_updated"], bureau_level=bureau_level)
+
+
+def my_progress_counts(*, plan: Plan, fiscal_year: int, user) -> ScopeCounts | None:
+    """「自分の所管」 for a bureau staff member (None for anyone else): their active departments and
+    the counts of their records, read through their edit scope."""
+    if is_plan_admin(user) or not has_role(user, Role.BUREAU_STAFF):
+        return None
+    counts = progress_scope_counts(plan=plan, fiscal_year=fiscal_year, scope=progress_edit_scope(user))
+    counts.departments = list(user.departments.filter(is_active=True).select_related("parent"))
+    return counts
 
 
 @dataclass

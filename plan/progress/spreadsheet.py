@@ -20,8 +20,7 @@ from django.db import transaction
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import Sheet, SpreadsheetError, read_xlsx_rows
 from plan.models import Department, Measure, MeasureProgress, Plan, ProgressAssessment, ProgressDirection
-from plan.progress.access import ProgressScope, progress_edit_scope, progress_visible_to
-from plan.progress.selectors import department_and_divisions
+from plan.progress.access import ProgressScope, department_scope, progress_edit_scope, progress_visible_to
 from plan.progress.services import progress_update
 from plan.progress.validation import (
     FIELD_LABELS,
@@ -63,7 +62,8 @@ def progress_export_sheets(*, plan: Plan, fiscal_year: int, user, department: De
         .order_by("measure__number")
     )
     if department is not None:
-        records = records.filter(departments__in=department_and_divisions(department)).distinct()
+        # The same rule as the list's 所管 filter and 「自分の所管」.
+        records = department_scope([department]).filter(records)
 
     def rows():
         for record in records:

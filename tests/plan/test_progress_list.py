@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress
 from plan.progress.services import progress_update, progress_year_start
-from tests.html import link_targets, row_of, rows_of, select, select_one, text_of, texts_of
+from tests.html import definition_of, link_targets, row_of, rows_of, select, select_one, text_of, texts_of
+from tests.queries import count_queries
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した"}
 
@@ -100,7 +101,14 @@ class TestFilters:
         client.force_login(viewer)
         welfare = Department.objects.get(name="福祉局")
         assert "86" in row_numbers(listed(client, department=welfare.pk))
-        assert row_numbers(listed(client, department=welfare_division().pk)) == ["86"]
+        # A division takes its own measure and its bureau's measures recorded at bureau level only
+        # (marked 局単位); another division of the bureau no longer takes No. 86.
+        page = listed(client, department=welfare_division().pk)
+        assert "86" in row_numbers(page) and "111" not in row_numbers(page)
+        assert "局単位" not in text_of(select_one(page, "tr#measure-86")) and "局単位" in text_of(select_one(page, "tr#measure-1"))
+        other = Department.objects.create(name="生活福祉部 計画課", parent=welfare, level="division", position=9)
+        numbers = row_numbers(listed(client, department=other.pk))
+        assert "86" not in numbers and "1" in numbers
 
     def test_one_click_to_my_departments_measures_not_yet_updated(self, client, bureau_staff, plan_admin, year_2025):
         assess(plan_admin, 1, "on_track")
@@ -169,3 +177,63 @@ class TestQueries:
         assert self.queries_for(client, django_assert_max_num_queries, one_year, **params) == one_year
         if not params:
             assert "試験用の再掲先" in text_of(listed(client))  # the added measures are really on the page
+
+
+LONG = (
+    "女性相談支援センターにおいて、SNS相談の受付時間を拡大し、夜間の相談にも対応できる体制を整えた。"
+    "あわせて区市町村の女性相談支援員との連携会議を年4回開催し、支援の引継ぎの手順を共有した。"
+    "年度末には民間団体との協働による巡回相談を新たに2地域で開始した（最後の一文）。"
+)
+
+
+def write_achievements(user, number, text, year=2025, **extra):
+    current = record(number, year)
+    values = GOOD | {"achievements": text, **extra}
+    progress_update(progress=current, expected_version=current.version, values=values, user=user)
+
+
+class TestFullAchievements:
+    def test_a_long_achievement_is_cut_in_the_list_and_a_viewer_reads_it_in_full(self, client, viewer, plan_admin, year_2025):
+        assert len(LONG) > 80
+        write_achievements(plan_admin, 86, LONG)
+        client.force_login(viewer)
+        row = select_one(listed(client), "tr#measure-86")
+        assert LONG[:40] in text_of(row) and "最後の一文" not in text_of(row)
+        [link] = link_targets(row, "全文（No.86 の令和7年度の実績）")
+        assert link == "/plan/measures/86/#progress-2025"
+        page = client.get(link)
+        assert page.status_code == 200
+        card = select_one(page, "#progress-2025")
+        assert LONG in text_of(definition_of(card, "実績"))
+
+    def test_a_short_achievement_is_shown_whole_without_a_link(self, client, viewer, plan_admin, year_2025):
+        write_achievements(plan_admin, 86, "相談窓口を周知した。")
+        client.force_login(viewer)
+        row = select_one(listed(client), "tr#measure-86")
+        assert "相談窓口を周知した。" in text_of(row) and not link_targets(row, "全文（No.86 の令和7年度の実績）")
+
+    def test_the_measure_page_shows_every_years_full_texts(self, client, viewer, plan, plan_admin, year_2025):
+        progress_year_start(plan=plan, fiscal_year=2024, user=None)
+        write_achievements(plan_admin, 86, LONG.replace("最後の一文", "令和6年度の最後"), year=2024)
+        write_achievements(plan_admin, 86, LONG, issues=LONG + "課題", next_steps=LONG + "今後")
+        client.force_login(viewer)
+        page = client.get(reverse("plan:measure_detail", args=[86]))
+        previous, current = select_one(page, "#progress-2024"), select_one(page, "#progress-2025")
+        assert "令和6年度の最後" in text_of(definition_of(previous, "実績"))
+        assert LONG in text_of(definition_of(current, "実績"))
+        assert LONG + "課題" in text_of(definition_of(current, "課題"))
+        assert LONG + "今後" in text_of(definition_of(current, "今後の取組"))
+
+    def test_the_list_runs_the_same_queries_with_one_or_many_long_achievements(
+        self, client, viewer, plan_admin, django_assert_max_num_queries, year_2025
+    ):
+        write_achievements(plan_admin, 86, LONG)
+        client.force_login(viewer)
+        address = reverse("plan:progress_list") + "?year=2025"
+        client.get(address)  # warm the session
+        one = count_queries(client, address, django_assert_max_num_queries, 25)
+        for number in range(1, 41):
+            write_achievements(plan_admin, number, LONG)
+        assert count_queries(client, address, django_assert_max_num_queries, one) == one
+        # Each measure's row once: a re-listing links to the original's record instead.
+        assert len(select(listed(client), "a.fulltext-link")) == 41

@@ -61,11 +61,13 @@ class TestWhoEdits:
         assert progress_edit_scope(plan_admin).everything
         assert progress_editable_by(plan_admin).filter(fiscal_year=2025).count() == 120
 
-    def test_a_division_covers_itself_and_its_bureau_but_not_the_bureaus_other_divisions(self, bureau_staff):
+    def test_a_division_covers_itself_and_its_bureaus_bureau_level_records_but_not_the_bureaus_other_divisions(
+        self, bureau_staff
+    ):
         welfare = Department.objects.get(name="福祉局", parent__isnull=True)
         other = Department.objects.create(name="生活福祉部 計画課", parent=welfare, level="division", position=9)
         scope = progress_edit_scope(bureau_staff)
-        assert welfare_division().pk in scope.department_ids and welfare.pk in scope.department_ids
+        assert scope.department_ids == {welfare_division().pk} and scope.bureau_level_ids == {welfare.pk}
         assert other.pk not in scope.department_ids
 
     def test_a_bureau_covers_itself_and_all_its_divisions(self, db):
