@@ -1,33 +1,17 @@
 from axes.utils import reset as axes_reset
 from django.contrib.auth import views as auth_views
-from django.db.models import Count, Q
 from django.shortcuts import render
 
-from municipalities.views.officer import home_cards as officer_return_cards
+from config.dashboard import dashboard_for, plan_summary
 from plan.access import any_role_required
-from plan.models import Listing, Measure, Plan
+from plan.models import Plan
 
 
 @any_role_required
 def home(request):
+    """The first page after login: the role's dashboard (config.dashboard), then the plan card."""
     plan = Plan.objects.current()
-    context = {"plan": plan}
-    if plan is not None:
-        listing_counts = Listing.objects.filter(measure__plan=plan).aggregate(
-            measures=Count("id", filter=Q(relisted=False)), relistings=Count("id", filter=Q(relisted=True))
-        )
-        context.update(
-            reporting_year=plan.current_reporting_year(),
-            goal_count=plan.goals.count(),
-            area_count=plan.goals.aggregate(n=Count("areas"))["n"],
-            measure_count=listing_counts["measures"],
-            relisting_count=listing_counts["relistings"],
-            headings_to_review=Measure.objects.filter(
-                plan=plan, heading_inferred=True, heading_reviewed_at__isnull=True
-            ).count(),
-        )
-    # A municipal officer's card: their municipality's return of each open round (two queries).
-    context["officer_return_cards"] = officer_return_cards(request.user)
+    context = plan_summary(plan) | dashboard_for(request.user, plan)
     return render(request, "home.html", context)
 
 
