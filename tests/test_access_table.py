@@ -150,6 +150,14 @@ EXPECTED = {
             "goodpractice_delete",  # taken back to a draft, never deleted
         )
     },
+    # --- indicators: admin ---
+    # Entered values are taken back by emptying them, closings and the center's figures stay: none
+    # is deleted (the six indicators themselves are in ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS).
+    **{
+        f"admin:indicators_{page}": {**{role: LOGIN for role in ROLES}, "plan_admin": FORBIDDEN}
+        for page in ("indicatorvalue_delete", "fiscalyearclosure_delete", "metrotrainedworkers_delete")
+    },
+    # --- end indicators: admin ---
 }
 
 # Admin pages: only plan administrators get in; everyone else is sent to a login page.
@@ -275,6 +283,12 @@ def sample_kwargs(name, pattern):
         }
         return {converter: values[converter] for converter in converters}
     # --- end sample kwargs: returns' secretariat pages ---
+    # --- sample kwargs: indicators ---
+    if name.startswith("admin:indicators_"):
+        from tests.indicators.samples import ensure_indicator_samples
+
+        ensure_indicator_samples()  # idempotent: FY2024 closed, a value entered for FY2025
+    # --- end sample kwargs: indicators ---
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":

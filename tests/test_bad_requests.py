@@ -21,6 +21,7 @@ from plan.models import MeasureProgress, MeasureResponsibility, Plan
 from plan.progress.services import progress_year_start
 from tests.factories import UserFactory
 from tests.html import select_one, text_of
+from tests.indicators.samples import ensure_indicator_samples  # indicators
 from tests.meetings.helpers import meeting_post
 from tests.meetings.samples import ensure_samples
 from tests.municipalities.samples import ensure_return_samples
@@ -41,6 +42,7 @@ def samples(settings, tmp_path, plan_admin):
     ensure_samples()  # a row (and its history) for every meetings admin
     ensure_return_samples()  # and for every returns admin
     ensure_practice_samples()  # and for the good practices' admin
+    ensure_indicator_samples()  # indicators: and for the indicators' admins
     progress_year_start(plan=Plan.objects.current(), fiscal_year=2025, user=None)
     # One failed and one successful sign-in give the login-throttling admin pages a row each.
     Client().post(reverse("login"), {"username": "nobody", "password": "wrong-password"})
