@@ -105,8 +105,8 @@ class TestRoundList:
         header, row = rows_of(table)
         assert header[:3] == ["報告対象年度", "提出期限", "受付"]
         assert row[0] == "令和7年度（2025年度）"
-        assert row[1] == era_date(round_.deadline)
-        assert row[1].startswith("令和")
+        assert row[1] == era_date(round_.deadline, western=True)
+        assert row[1].startswith("令和") and f"（{round_.deadline.year}年）" in row[1]
         assert row[2] == "受付中"
         # 作成中, 提出済み, 差戻し, 受理, 計
         assert row[3:8] == ["61", "1", "0", "0", "62"]
