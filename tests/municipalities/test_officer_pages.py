@@ -7,10 +7,12 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings.models import Organization
 from municipalities import services
 from municipalities.models import AnnualReturn, ReturnState
+from plan.common.fiscal_year import era_date
 from tests.factories import Role, UserFactory, municipality
 from tests.html import field_errors, form_value, link_targets, select, select_one, text_of
 from tests.meetings.factories import OrganizationFactory, provider
@@ -456,6 +458,11 @@ class TestReadOnly:
         assert select(page, "form.return-form")
         log = text_of(select_one(page, "table.transitions"))
         assert "差戻し" in log and "策定日を確認してください。" in log and str(plan_admin) in log
+        # When, in the era with the Western year, in Tokyo time.
+        sent_back_at = fresh(draft).transitions.last().at
+        written = f"{era_date(sent_back_at, western=True)} {timezone.localtime(sent_back_at):%H:%M}"
+        assert written.startswith("令和") and written in log
+        assert written in text_of(select_one(page, "#sent-back"))
 
     def test_a_prefilled_draft_says_so(self, officer_client, municipal_officer, plan_admin):
         last_year = AnnualReturnFactory(round=ReturnRoundFactory(fiscal_year=YEAR - 1, opened_by=plan_admin))
