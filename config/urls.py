@@ -9,5 +9,6 @@ urlpatterns = [
     path("plan/", include("plan.urls")),
     path("meetings/", include("meetings.urls")),
     path("returns/", include("municipalities.urls")),
+    path("indicators/", include("indicators.urls")),
     path("admin/", admin.site.urls),
 ]

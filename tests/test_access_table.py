@@ -150,6 +150,11 @@ EXPECTED = {
             "goodpractice_delete",  # taken back to a draft, never deleted
         )
     },
+    # --- indicators: pages ---
+    # Every role reads the figures (an account without a role is refused: tests/indicators/test_pages.py).
+    "indicators:overview": everyone_signed_in(),
+    "indicators:detail": everyone_signed_in(),
+    # --- end indicators: pages ---
     # --- indicators: admin ---
     # Entered values are taken back by emptying them, closings and the center's figures stay: none
     # is deleted (the six indicators themselves are in ADMIN_FOR_PLAN_ADMIN_EXCEPTIONS).
@@ -289,6 +294,10 @@ def sample_kwargs(name, pattern):
 
         ensure_indicator_samples()  # idempotent: FY2024 closed, a value entered for FY2025
     # --- end sample kwargs: indicators ---
+    # --- sample kwargs: indicators' pages ---
+    if name == "indicators:detail":
+        return {"number": 2}
+    # --- end sample kwargs: indicators' pages ---
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":
