@@ -12,8 +12,9 @@ number of queries whatever the number of years, records, meetings or rounds:
   their municipality's information is shared;
 - viewers (committee members): the plan's progress by goal and the next committee meeting.
 
-Indicators against targets are the indicators work's; the templates leave a marked slot for them.
-Nothing here reads case reviews or names an organisation: the dashboard carries counts only.
+The secretariat and viewers also see the six indicators for the reporting year against their
+targets (indicators.selectors: the same figures as the indicators' overview). Nothing here reads
+case reviews or names an organisation: the dashboard carries counts only.
 """
 
 import datetime
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from indicators.selectors import indicator_year_figures
 from meetings.access import follow_ups_visible_to, meetings_visible_to
 from meetings.models import Body, FollowUp, Meeting
 from municipalities.access import officer_municipality_id
@@ -147,6 +149,16 @@ def _planned_meetings(user, today: datetime.date):
 # --- one function per role ---------------------------------------------------------------------------
 
 
+def indicator_summary(plan: Plan) -> dict:
+    """The six indicators' figures for the reporting year, each with its target and grade (a fixed
+    number of queries, as the indicators' overview)."""
+    year = plan.current_reporting_year()
+    return {
+        "indicator_year": year,
+        "indicator_rows": [(figures, figures.years[0]) for figures in indicator_year_figures([year])],
+    }
+
+
 def secretariat_dashboard(user, plan: Plan | None, *, today: datetime.date | None = None) -> dict:
     """Measures by assessment for the reporting year, the open rounds' counts by state, planned
     meetings of the next UPCOMING_DAYS days, the number of overdue follow-ups (a count: the
@@ -156,6 +168,7 @@ def secretariat_dashboard(user, plan: Plan | None, *, today: datetime.date | Non
     if plan is not None:
         year = plan.current_reporting_year()
         _, total = assessment_tallies(plan, year)
+        context.update(indicator_summary(plan))
         context.update(
             assessment_year=year,
             assessment_total=total,
@@ -231,6 +244,7 @@ def viewer_dashboard(user, plan: Plan | None, *, today: datetime.date | None = N
         year = plan.current_reporting_year()
         goals, total = assessment_tallies(plan, year)
         context.update(assessment_year=year, assessment_goals=goals, assessment_total=total)
+        context.update(indicator_summary(plan))
     next_meeting = _planned_meetings(user, today).filter(body__kind=Body.Kind.COMMITTEE).first()
     context["next_committee_meeting"] = MeetingEntry(next_meeting) if next_meeting else None
     return context

@@ -390,6 +390,40 @@ class TestViewer:
 # --- the same queries with 1 and with 5 fiscal years of data -----------------------------------------
 
 
+# --- indicators (secretariat and viewers) -----------------------------------------------------------------
+
+
+class TestIndicators:
+    def indicator_rows(self, page):
+        table = select_one(section(page, "指標の状況 令和7年度（2025年度）"), "table")
+        return {row[0]: row[1:] for row in rows_of(table)[1:]}
+
+    @pytest.mark.parametrize("role", ["plan_admin", "viewer"])
+    def test_the_six_for_the_reporting_year_with_no_data_and_no_target_said_so(self, role, request, client, plan):
+        rows = self.indicator_rows(home(client, request.getfixturevalue(role)))
+        assert len(rows) == 6
+        assert all(row[1] == "未設定" for row in rows.values())  # no target in the sources
+        # No case review in the year: no data, never 0 ％.
+        first = next(value for name, value in rows.items() if name.startswith("①"))
+        assert first[0].startswith("データなし")
+
+    def test_a_figure_from_the_system_with_its_link_to_the_drill_down(
+        self, client, viewer, plan, plan_admin, municipal_officer
+    ):
+        round_ = ReturnRoundFactory(fiscal_year=YEAR, opened_by=plan_admin)
+        accepted(AnnualReturnFactory(round=round_, municipality=municipality("新宿区")), municipal_officer, plan_admin)
+        page = home(client, viewer)
+        rows = self.indicator_rows(page)
+        fifth = next(value for name, value in rows.items() if name.startswith("⑤"))
+        assert fifth[0].startswith("1 区市町村")
+        assert f"{reverse('indicators:detail', args=[5])}?year={YEAR}" in link_targets(page)
+
+    @pytest.mark.parametrize("role", ["bureau_staff", "municipal_officer"])
+    def test_not_on_the_other_roles_home(self, role, request, client, plan):
+        page = home(client, request.getfixturevalue(role))
+        assert not select(page, 'section[aria-labelledby="dashboard-indicators-heading"]')
+
+
 def add_year_of_data(plan, year, admin, officer):
     """A fiscal year's worth: progress records (some assessed), a round with the officer's return
     sent back, meetings held and planned, follow-ups (one overdue) and a case review."""
