@@ -81,11 +81,12 @@ def overview(request):
     )
 
 
-def _case_review_months(detail) -> list[tuple[str, int]]:
-    """① for readers without the case permission: meetings per month, as the meetings' calendar
-    counts them. Single meetings' dates and whether she took part stay with the case records."""
-    months = Counter((row.date.year, row.date.month) for row in detail.rows)
-    return [(f"{year}年{month}月", count) for (year, month), count in sorted(months.items())]
+def _case_review_dates(detail) -> list[tuple]:
+    """① for readers without the case permission: the dates meetings were held on and how many
+    each day (the issue's "counts and dates"). Whether she took part in a given meeting, and its
+    case code, stay with the case records."""
+    days = Counter(row.date for row in detail.rows)
+    return sorted(days.items())
 
 
 def _case_review_rows(user, detail) -> list[dict]:
@@ -169,7 +170,7 @@ def detail(request, number):
         if context["can_see_case_records"]:
             context["case_reviews"] = _case_review_rows(request.user, drill_down)
         else:
-            context["case_review_months"] = _case_review_months(drill_down)
+            context["case_review_dates"] = _case_review_dates(drill_down)
     elif number == 2:
         context["provider_names"] = _providers(request.user, drill_down)
         context["provider_count"] = len(drill_down.organizations)
