@@ -23,13 +23,15 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 
-# Demo only: accounts for each role, the plan's first two years open for progress entries, and
-# the FY2025 annual returns round with returns in every state.
+# Demo only: accounts for each role, the plan's first two years open for progress entries,
+# the FY2025 annual returns round with returns in every state, and last year's meetings, a few
+# dozen fictional organisations and FY2024 progress in every state.
 demo: setup
 	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py start_progress_year --year 2024
 	$(BIN)/python manage.py start_progress_year --year 2025
 	$(BIN)/python manage.py create_demo_returns
+	$(BIN)/python manage.py create_demo_meetings
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST)

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    # django-csp: the Content-Security-Policy header (see CONTENT_SECURITY_POLICY below).
+    "csp",
     "plan",
     "meetings",
     "municipalities",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy on every response, in every environment (docs/security.md).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,8 +57,12 @@ MIDDLEWARE = [
     "config.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Moves a signed-in session's end forward (the idle timeout); needs the session and the user.
+    "config.middleware.IdleSessionTimeoutMiddleware",
     # Every page needs a login unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A signed-in user's pages are never stored by the browser (a shared municipal PC).
+    "config.middleware.NoStoreForSignedInUsersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -141,8 +149,53 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 # The address mails link back to (the annual returns' reminders): no request to take it from.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# --- Security: sessions, cookies, headers (docs/security.md) ------------------------------------
+# Idle sessions end after SESSION_IDLE_TIMEOUT_MINUTES without a request. A session's stored end is
+# moved forward by config.middleware.IdleSessionTimeoutMiddleware — at most once a minute
+# (SESSION_REFRESH_SECONDS), not on every request: each move is a write of the whole session, and
+# writing on every request (SESSION_SAVE_EVERY_REQUEST) would cost every page a query and let two
+# tabs' simultaneous requests overwrite each other's session data. The stored end is therefore
+# the timeout plus that minute, so a session lasts at least the timeout after its last request
+# (at most a minute more); the backend refuses an expired session and `clearsessions` deletes it.
+# static/js/session-timeout.js warns five minutes before the end and can extend the session through
+# /accounts/keepalive/.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_REFRESH_SECONDS = 60
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60 + SESSION_REFRESH_SECONDS
+# The cookie itself goes when the browser closes, whatever the idle time left.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Not readable from scripts; Lax (not Strict) so that a link in a reminder e-mail opens the page
+# signed in, while cross-site POSTs never carry the cookie.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No script here reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+
+# Headers for every environment (those that do not need HTTPS), so development and the browser
+# tests see what production sends.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only the app's own scripts, styles and images. No
+# 'unsafe-inline' anywhere, style attributes included: templates use classes from static/css/app.css.
+# data: images only for the empty favicon (<link rel="icon" href="data:,">).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -152,7 +205,7 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- end security ---
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ import difflib
 import re
 import unicodedata
 
+from plan.common.text import fold as fold_text
+
 # Longest first, so that 「認定特定非営利活動法人」 is removed whole rather than leaving 「認定」.
 LEGAL_FORMS = sorted(
     [
@@ -55,6 +57,8 @@ LEGAL_FORMS = sorted(
 _SPACES = re.compile(r"\s+")
 # Separators people type or leave out at will: 「・」, 「-」, brackets, dots, commas.
 _PUNCTUATION = re.compile(r"[・･\-‐－―—–_.,、。「」『』()（）\[\]【】〈〉《》\"'“”‘’]")
+# The legal forms as they appear in a folded name (「npo法人」).
+_FOLDED_LEGAL_FORMS = [fold_text(form) for form in LEGAL_FORMS]
 SIMILARITY_THRESHOLD = 0.85
 MIN_CONTAINED_LENGTH = 3  # 「会」 inside every name is no likeness
 
@@ -67,12 +71,10 @@ def clean_organization_name(name: str) -> str:
 
 def organization_name_key(name: str) -> str:
     """The comparison key: no width differences, spaces, legal form or punctuation; lower case."""
-    key = unicodedata.normalize("NFKC", name or "")
-    key = _SPACES.sub("", key)
-    for form in LEGAL_FORMS:
+    key = _SPACES.sub("", fold_text(name))
+    for form in _FOLDED_LEGAL_FORMS:
         key = key.replace(form, "")
-    key = _PUNCTUATION.sub("", key)
-    return key.lower()
+    return _PUNCTUATION.sub("", key)
 
 
 def names_are_similar(first: str, second: str) -> bool:
@@ -114,7 +116,7 @@ def fold_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     result, the span of `text` it came from (so that a match can be replaced in what was typed)."""
     folded, spans = [], []
     for start, end in _clusters(text):
-        for char in unicodedata.normalize("NFKC", text[start:end]).casefold():
+        for char in fold_text(text[start:end]):
             if not char.isspace():
                 folded.append(char)
                 spans.append((start, end))

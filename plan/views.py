@@ -11,6 +11,7 @@ from plan.access import any_role_required, role_required
 from plan.accounts.roles import Role, has_role, is_plan_admin
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import SpreadsheetError, spreadsheet_response
+from plan.common.text import measure_number_in
 from plan.forms import (
     HeadingReviewForm,
     ProgressFilterForm,
@@ -99,7 +100,7 @@ def measure_search(request):
     measures = None
     if form.is_valid() and form.cleaned_data["q"]:
         measures = Measure.objects.filter(plan=plan).search(form.cleaned_data["q"]).with_listings()
-        if len(measures) == 1 and form.cleaned_data["q"].strip().isdigit():
+        if len(measures) == 1 and measure_number_in(form.cleaned_data["q"]) is not None:
             return redirect("plan:measure_detail", number=measures[0].number)
     return render(request, "plan/search.html", {"plan": plan, "form": form, "measures": measures})
 

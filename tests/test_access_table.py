@@ -45,6 +45,10 @@ EXPECTED = {
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,  # an invalid link shows an explanation, for anyone
     "password_reset_complete": PUBLIC,
+    # --- security: session keepalive ---
+    # 204 No Content for any signed-in user (session-timeout.js's 「ログインを延長する」).
+    "keepalive": everyone_signed_in("204"),
+    # --- end security: session keepalive ---
     "plan:tree": everyone_signed_in(),
     "plan:measure_detail": everyone_signed_in(),
     "plan:search": everyone_signed_in(),
@@ -163,6 +167,11 @@ EXPECTED = {
         for page in ("indicatorvalue_delete", "fiscalyearclosure_delete", "metrotrainedworkers_delete")
     },
     # --- end indicators: admin ---
+    # --- briefing workbook (issue 12) ---
+    # The sample is the public form: the secretariat and viewers; the members' form is the
+    # secretariat's only (tests/test_briefing.py).
+    "briefing_download": only("viewer", "plan_admin"),
+    # --- end briefing workbook ---
 }
 
 # Admin pages: only plan administrators get in; everyone else is sent to a login page.
@@ -298,6 +307,10 @@ def sample_kwargs(name, pattern):
     if name == "indicators:detail":
         return {"number": 2}
     # --- end sample kwargs: indicators' pages ---
+    # --- sample kwargs: briefing workbook ---
+    if name == "briefing_download":
+        return {"year": 2025, "form": "public"}
+    # --- end sample kwargs: briefing workbook ---
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":

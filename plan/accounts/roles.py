@@ -73,6 +73,19 @@ def holds_case_permission(user) -> bool:
     )
 
 
+def holders_of(role: Role):
+    """The active users holding `role`, as a queryset in the order they were created (the demo
+    commands write as the first plan administrator)."""
+    from plan.models import User
+
+    return User.objects.filter(groups__name=GROUP_NAMES[role], is_active=True).order_by("pk")
+
+
+def first_plan_administrator():
+    """The first active plan administrator, or None: the demo commands write as them."""
+    return holders_of(Role.PLAN_ADMIN).first()
+
+
 def case_permission_holders():
     """The users carrying the case permission, as a queryset (for the admin's column and filter)."""
     from plan.models import User

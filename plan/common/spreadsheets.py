@@ -2,7 +2,8 @@
 
 A report is a list of `Sheet`s (a title, a header row, data rows). `write_xlsx` renders them as an
 Excel workbook ready to print (A4 landscape, one page wide, header row on every page, page numbers
-in the footer); `write_csv` renders one sheet as CSV that Excel opens with Japanese intact (UTF-8
+in the footer, with an optional as-of text beside them; native bar charts for a sheet's `charts`);
+`write_csv` renders one sheet as CSV that Excel opens with Japanese intact (UTF-8
 with BOM, CRLF). `spreadsheet_response` wraps either as a download.
 
 Safe cells: text a user typed is never turned into a formula. In xlsx every text value is stored as
@@ -25,7 +26,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 from urllib.parse import quote
@@ -35,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -97,13 +99,43 @@ class Sheet:
     headers: list[str]
     rows: Iterable[Sequence]
     column_widths: list[int] | None = None
+    # --- briefing workbook (issue 12): additions, all optional ---
+    charts: list["Chart"] = field(default_factory=list)
+    # --- end briefing workbook ---
+
+
+# --- briefing workbook (issue 12): native charts ---
+@dataclass
+class Chart:
+    """A native Excel bar chart of one data row's values across columns, the columns' headers as
+    the categories (a figure per fiscal year, say). Drawn beside the data, never in a cell, so the
+    sheet stays one record per row.
+
+    `row` is the data row's index (0 for the first row under the header); `first_column` and
+    `last_column` are 1-based. The chart sits at `anchor` (a cell such as "B12"), or else below
+    the table, the sheet's charts one under another.
+    """
+
+    title: str
+    row: int
+    first_column: int
+    last_column: int
+    y_axis_title: str = ""
+    anchor: str = ""
+
+
+CHART_HEIGHT_ROWS = 16  # rows a chart of the default size covers, for stacking them
+# --- end briefing workbook: native charts ---
 
 
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_xlsx(sheets: list[Sheet], *, title: str = "") -> bytes:
-    """Render the sheets as one xlsx workbook, in order."""
+def write_xlsx(sheets: list[Sheet], *, title: str = "", footer: str = "") -> bytes:
+    """Render the sheets as one xlsx workbook, in order.
+
+    `title` is printed at the top of every page, `footer` (an as-of date, say) at the bottom left
+    beside the page numbers."""
     if not sheets:
         raise ValueError("write_xlsx needs at least one sheet")
     workbook = openpyxl.Workbook()
@@ -113,7 +145,7 @@ def write_xlsx(sheets: list[Sheet], *, title: str = "") -> bytes:
     used_titles: set[str] = set()
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet_title(sheet.title, used=used_titles))
-        _fill_worksheet(worksheet, sheet, title=title)
+        _fill_worksheet(worksheet, sheet, title=title, footer=footer)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _keep_carriage_returns(buffer.getvalue())
@@ -202,7 +234,7 @@ def _truncate_title(title: str, limit: int) -> str:
     return title
 
 
-def _fill_worksheet(worksheet, sheet: Sheet, *, title: str) -> None:
+def _fill_worksheet(worksheet, sheet: Sheet, *, title: str, footer: str = "") -> None:
     widths: dict[int, int] = {}
     wrap_candidates: list[tuple[object, int]] = []
 
@@ -257,6 +289,28 @@ def _fill_worksheet(worksheet, sheet: Sheet, *, title: str) -> None:
     if title:
         worksheet.oddHeader.center.text = _header_footer_text(title)
     worksheet.oddFooter.center.text = "&P / &N"
+    if footer:
+        worksheet.oddFooter.left.text = _header_footer_text(footer)
+    for index, chart in enumerate(sheet.charts):
+        anchor = chart.anchor or f"A{last_row + 2 + index * CHART_HEIGHT_ROWS}"
+        worksheet.add_chart(_bar_chart(worksheet, chart), anchor)
+
+
+def _bar_chart(worksheet, chart: Chart) -> BarChart:
+    bar = BarChart()
+    bar.type = "col"
+    bar.title = chart.title
+    bar.legend = None
+    bar.y_axis.title = chart.y_axis_title or None
+    # openpyxl hides both axes by default (delete=True); a briefing chart needs its scale.
+    bar.x_axis.delete = False
+    bar.y_axis.delete = False
+    row = chart.row + 2  # the header is row 1
+    values = Reference(worksheet, min_col=chart.first_column, max_col=chart.last_column, min_row=row, max_row=row)
+    categories = Reference(worksheet, min_col=chart.first_column, max_col=chart.last_column, min_row=1, max_row=1)
+    bar.add_data(values, from_rows=True, titles_from_data=False)
+    bar.set_categories(categories)
+    return bar
 
 
 def _set_value(cell, value) -> None:

@@ -30,3 +30,39 @@ def normalize(text: str) -> str:
     text = _SPACE_NEXT_TO_WIDE.sub("", text)
     text = _SPACES.sub(" ", text)
     return text.strip()
+
+
+# --- search and name comparison ------------------------------------------------------------------
+#
+# What users type differs from what is stored in width (ＤＶ, ﾄｰ横, ８６) and case; every search and
+# every comparison of names goes through `fold`/`search_key` so that these never matter, on SQLite
+# and PostgreSQL alike (the comparison is done in Python: the searched tables are small).
+
+
+def fold(text) -> str:
+    """`text` with width and case differences removed: NFKC, case-folded, NFKC again (case folding
+    can leave text that is not in NFKC form). The character-level part of `search_key`, for callers
+    that must map each folded character back to what was typed (meetings.names)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", str(text or "")).casefold())
+
+
+def search_key(text) -> str:
+    """The form in which a search word and the searched text are compared: the PDF's noise removed
+    as for stored text (`normalize`), width and case folded (`fold`)."""
+    return fold(normalize(unicodedata.normalize("NFKC", str(text or ""))))
+
+
+def search_words(query) -> list[str]:
+    """The words of a search, each as `search_key`. Split first: normalising would join words typed
+    with a space between Japanese words."""
+    return [key for word in str(query or "").split() if (key := search_key(word))]
+
+
+# 「８６」, No.86, ＮＯ．８６, #86, (86): a measure's number typed in the ways people type it.
+_MEASURE_NUMBER = re.compile(r"^[「『(\[【]?(?:no\.?|#)?\s*(\d{1,3})[」』)\]】]?$")
+
+
+def measure_number_in(query) -> int | None:
+    """The measure number a search asks for, or None when the query is not a number."""
+    match = _MEASURE_NUMBER.match("".join(search_words(query)))
+    return int(match.group(1)) if match else None

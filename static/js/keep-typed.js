@@ -1,17 +1,23 @@
 /*
- * Keeps what a person types in a long form (the annual return) in this browser tab until it is
- * saved, so that a session that expired while typing loses nothing: the save is sent to the login
- * page, and after logging in again the form offers to put the typed answers back.
+ * Keeps what a person types in a long form (the annual return, a year's progress, a meeting, an
+ * organisation) in this browser tab until it is saved, so that a session that expired while typing
+ * loses nothing: the save is sent to the login page, and after logging in again the form offers to
+ * put the typed answers back. A form opts in with data-keep-typed, data-keep-typed-version and
+ * data-keep-typed-notice, and the page includes templates/snippets/keep_typed_notice.html.
  *
  * The copy lives in sessionStorage: this tab only, gone when the tab closes, and removed at logout
  * (a shared municipal PC keeps nothing for the next person). It is keyed by the form and the version
  * of the record the page showed; once the record is saved (a new version), older copies are dropped.
+ * A form whose record has no version (a new meeting) is told apart by what follows its submission:
+ * the copy is marked as sent, and dropped on the next page that neither shows the form again (an
+ * error, or the return after logging in) nor asks for a password (the login page itself).
  * Without JavaScript the form works as before, only without this safety net.
  */
 (function () {
   "use strict";
 
   var PREFIX = "keep-typed:";
+  var SENT = PREFIX + "sent:"; // + a copy's key: that form was submitted
   var SKIPPED = { csrfmiddlewaretoken: true, expected_version: true, action: true };
 
   function storage() {
@@ -75,9 +81,30 @@
     });
   }
 
+  function keyOf(form) {
+    return PREFIX + form.getAttribute("data-keep-typed") + ":" + form.getAttribute("data-keep-typed-version");
+  }
+
+  // Copies of forms submitted on an earlier page that this page does not show again: the
+  // submission went through (saved), unless this is the login page the expired session led to.
+  function dropSentCopies(store, forms) {
+    var shown = {};
+    forms.forEach(function (form) { shown[keyOf(form)] = true; });
+    var asksForPassword = document.querySelector("input[type=password]") !== null;
+    keysStartingWith(store, SENT).forEach(function (flag) {
+      var key = flag.slice(SENT.length);
+      if (shown[key]) {
+        store.removeItem(flag); // back at the form: keep the copy, offer it
+      } else if (!asksForPassword) {
+        store.removeItem(flag);
+        store.removeItem(key);
+      }
+    });
+  }
+
   function keepTyped(form, store) {
     var prefix = PREFIX + form.getAttribute("data-keep-typed") + ":";
-    var key = prefix + form.getAttribute("data-keep-typed-version");
+    var key = keyOf(form);
     var notice = document.getElementById(form.getAttribute("data-keep-typed-notice"));
 
     // Copies made for an earlier version: that version has been saved since.
@@ -97,7 +124,8 @@
         status.className = "note";
         status.setAttribute("role", "status");
         notice.parentNode.insertBefore(status, notice);
-        status.textContent = "入力していた内容を戻しました。まだ保存されていません。確かめて「一時保存」か「提出する」を押してください。";
+        status.textContent = notice.getAttribute("data-keep-typed-restored") ||
+          "入力していた内容を戻しました。まだ保存されていません。確かめて保存してください。";
         form.querySelector("input, select, textarea").focus();
       });
       notice.querySelector("[data-keep-typed-discard]").addEventListener("click", function () {
@@ -118,13 +146,22 @@
     }
     form.addEventListener("input", save);
     form.addEventListener("change", save);
-    form.addEventListener("submit", save);
+    form.addEventListener("submit", function () {
+      save();
+      try {
+        store.setItem(SENT + key, "1");
+      } catch (error) {
+        /* storage full: the copy stays until the form is shown again */
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var store = storage();
     if (!store) return;
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-keep-typed]"), function (form) {
+    var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-keep-typed]"));
+    dropSentCopies(store, forms);
+    forms.forEach(function (form) {
       keepTyped(form, store);
     });
     // Logging out leaves nothing typed behind in this tab.

@@ -22,7 +22,7 @@ from municipalities.models import (
     WorkerPlacement,
     YesNoUnknown,
 )
-from plan.accounts.roles import GROUP_NAMES, Role
+from plan.accounts.roles import first_plan_administrator
 from plan.models import User
 
 DEMO_YEAR = 2025
@@ -128,7 +128,7 @@ class Command(BaseCommand):
         return services.annual_return_submit(annual_return=saved, expected_version=saved.version, user=user)
 
     def demo_secretariat(self) -> User:
-        user = User.objects.filter(groups__name=GROUP_NAMES[Role.PLAN_ADMIN], is_active=True).order_by("pk").first()
+        user = first_plan_administrator()
         if user is None:
             raise CommandError("計画管理者のアカウントがありません。先に create_demo_users を実行してください。")
         return user
