@@ -4,7 +4,7 @@
     .venv/bin/python -m tests.browser.screenshots --url http://127.0.0.1:8765
 
 writes docs/screenshots/plan-tree.png, measure-86.png (as bureau staff), home-admin.png,
-returns-round.png, returns-matrix.png (as the plan administrator) and returns-officer.png (as 新宿区's
+returns-round.png, returns-matrix.png, indicators.png (as the plan administrator) and returns-officer.png (as 新宿区's
 officer), at 1366×768, the first screenful only.
 """
 
@@ -92,6 +92,7 @@ def main(argv=None):
                     ("/", "ホーム", "home-admin.png"),
                     ("/returns/rounds/2025/", "令和7年度（2025年度）の取組状況の報告", "returns-round.png"),
                     ("/returns/rounds/2025/matrix/", "区市町村の状況一覧 令和7年度（2025年度）末時点", "returns-matrix.png"),
+                    ("/indicators/", "指標の進捗", "indicators.png"),
                 ],
                 args.out,
             )
