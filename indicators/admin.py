@@ -5,42 +5,25 @@ by giving a reason on the closing's page; nothing here is ever deleted or restor
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators import access, services
 from indicators.models import FiscalYearClosure, Indicator, IndicatorValue, MetroTrainedWorkers
 from indicators.selectors import format_value, indicator_year_figures
+from plan.adminsite.site import AdmittedOnlyAdmin
 from plan.common.fiscal_year import FiscalYear
 
 
-class IndicatorsAdminMixin:
-    """Only the secretariat sees these; a past version is shown, never restored (a restore would
-    write around the services); nothing is deleted."""
+class IndicatorsAdminMixin(AdmittedOnlyAdmin):
+    """Only the secretariat sees these (indicators.access); nothing is deleted."""
 
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and access.can_manage_indicators(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and access.can_manage_indicators(request.user)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and access.can_manage_indicators(request.user)
+    def admits(self, user) -> bool:
+        return access.can_manage_indicators(user)
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) and access.can_manage_indicators(request.user)
-
-    def has_change_history_permission(self, request, obj=None):
-        return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

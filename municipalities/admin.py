@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect
@@ -23,7 +23,7 @@ from municipalities.resources import MunicipalityResource
 from municipalities.services import ATTENDANCE_KEY, ReturnConflict
 from plan.accounts.admin import UserAdmin
 from plan.adminsite.formats import SpreadsheetImportExportAdmin
-from plan.adminsite.site import ReadOnlyAdmin
+from plan.adminsite.site import AdmittedOnlyAdmin, ReadOnlyAdmin
 from plan.models import User
 
 
@@ -80,29 +80,11 @@ class UserWithMunicipalityAdmin(UserAdmin):
 # municipalities.services; the workflow fields are never edited here.
 
 
-class ReturnsAdminMixin:
-    """Only the secretariat sees these; a past version is shown, never restored (a restore would
-    write around the services)."""
+class ReturnsAdminMixin(AdmittedOnlyAdmin):
+    """Only the secretariat sees these (municipalities.access)."""
 
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and access.can_review_returns(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and access.can_review_returns(request.user)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and access.can_review_returns(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and access.can_review_returns(request.user)
-
-    def has_change_history_permission(self, request, obj=None):
-        return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+    def admits(self, user) -> bool:
+        return access.can_review_returns(user)
 
 
 def _apply_each(model_admin, request, objects, write) -> int:

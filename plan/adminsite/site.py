@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.options import TO_FIELD_VAR, BaseModelAdmin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
-from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
+from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DataError, transaction
 from django.http import Http404, HttpResponseRedirect
 
@@ -47,6 +47,38 @@ class PlanAdminSite(admin.AdminSite):
             else:
                 view = _guard_overflow(_guard_ids(view, model_admin))
         return super().admin_view(view, cacheable)
+
+
+class AdmittedOnlyAdmin:
+    """Admin pages for the users an app's access rule admits, on top of Django's permissions:
+    `admits(user)` is the app's rule (e.g. municipalities.access.can_review_returns). A past version
+    in django-simple-history is shown, never restored: a restore would write around the services."""
+
+    def admits(self, user) -> bool:
+        raise NotImplementedError
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.admits(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.admits(request.user)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self.admits(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.admits(request.user)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and self.admits(request.user)
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyAdmin:
