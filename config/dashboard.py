@@ -184,6 +184,17 @@ def secretariat_dashboard(user, plan: Plan | None, *, today: datetime.date | Non
             MeetingEntry(meeting) for meeting in _planned_meetings(user, today).filter(date__lte=until)
         ],
         upcoming_days=UPCOMING_DAYS,
+        # --- issue 15: planned meetings whose date has passed (記録待ち) ---
+        awaiting_record_meetings=[
+            MeetingEntry(meeting)
+            for meeting in meetings_visible_to(
+                user,
+                Meeting.objects.select_related("body", "tier").filter(
+                    status=Meeting.Status.PLANNED, date__lt=today
+                ),
+            ).order_by("date", "start_time", "id")
+        ],
+        # --- end issue 15 ---
         overdue_follow_ups=follow_ups_visible_to(
             user, FollowUp.objects.open().filter(due_date__lt=today)
         ).count(),

@@ -3,6 +3,8 @@ import unicodedata
 
 from django import forms
 from django.forms import inlineformset_factory
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from meetings import access
 from meetings.files import minutes_file_help_text, validate_minutes_file
@@ -16,7 +18,7 @@ from meetings.models import (
     OrganizationRole,
     Tier,
 )
-from meetings.names import clean_organization_name
+from meetings.names import clean_organization_name, organization_name_key
 from meetings.services import ItemChange
 from plan.common.fiscal_year import FiscalYear
 from plan.common.form_fields import RecordsChoiceField, fits_column
@@ -244,6 +246,9 @@ class MeetingEditor:
         return items
 
 
+AWAITING_RECORD = "awaiting"
+
+
 class MeetingFilterForm(forms.Form):
     year = forms.ChoiceField(label="年度", required=False)
     body = forms.ModelChoiceField(
@@ -254,7 +259,11 @@ class MeetingFilterForm(forms.Form):
     )
     tier.label_from_instance = lambda tier: f"{tier.body.short_name}：{tier}"
     status = forms.ChoiceField(
-        label="状態", choices=[("", "すべて"), *Meeting.Status.choices], required=False
+        label="状態",
+        # 「記録待ち」: planned, and the date has passed (Meeting.status_shown); 「予定」 is then
+        # what is still to come.
+        choices=[("", "すべて"), *Meeting.Status.choices, (AWAITING_RECORD, Meeting.AWAITING_RECORD_LABEL)],
+        required=False,
     )
 
     ALL_YEARS = "all"
@@ -311,9 +320,13 @@ class OrganizationForm(forms.ModelForm):
         fields = ["name", "kind", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"name": "法人格（特定非営利活動法人など）も含めた正式名称で入力してください。"}
+        error_messages = {"name": {"required": "名称を入力してください。"}}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
+        # `user`: who types, so that the message about a matching organisation names (and links
+        # to) only what they may see. The admin builds this form without one: the old plain list.
         super().__init__(*args, **kwargs)
+        self.user = user
         self.similar = []
         # Only shown once a similar name has been found.
         if not (self.data and self.data.get(self.add_prefix("confirm_similar"))):
@@ -330,16 +343,90 @@ class OrganizationForm(forms.ModelForm):
         name = cleaned.get("name")
         if name and (not self.instance.pk or name != self.instance.name):
             self.similar = Organization.objects.similar_to(name, exclude_pk=self.instance.pk)
-        if self.similar and not cleaned.get("confirm_similar"):
+        return cleaned
+
+    def _post_clean(self):
+        # The similar-name error is added after the model's own checks: added in clean(), it took
+        # the name out of cleaned_data, the model then saw an empty name and a second message
+        # (「名称を入力してください。」) was shown under the first.
+        super()._post_clean()
+        if self.similar and not self.cleaned_data.get("confirm_similar") and not self.has_error("name"):
             self.fields["confirm_similar"].widget = forms.CheckboxInput()
+            self.add_error("name", self._similar_message())
+
+    def _update_errors(self, errors):
+        # The model's clean() checks the name again; a name the form already refused (left empty)
+        # keeps the form's one message rather than getting the model's copy of it.
+        if hasattr(errors, "error_dict"):
+            for field in [f for f in errors.error_dict if self.has_error(f)]:
+                del errors.error_dict[field]
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)
+
+    def _similar_message(self):
+        if self.user is None:
             names = "、".join(f"「{org.name}」" for org in self.similar[:10])
             more = f" ほか{len(self.similar) - 10}件" if len(self.similar) > 10 else ""
-            self.add_error(
-                "name",
+            return (
                 f"似た名前の団体があります: {names}{more}。"
-                "同じ団体なら登録せず、その団体を使ってください。別の団体なら下の確認欄にチェックして、もう一度保存してください。",
+                "同じ団体なら登録せず、その団体を使ってください。別の団体なら下の確認欄にチェックして、もう一度保存してください。"
             )
-        return cleaned
+        return similar_organizations_message(
+            self.user, self.similar, name=self.cleaned_data.get("name", ""), editing=self.instance
+        )
+
+
+SIMILAR_SHOWN = 5  # more matches than this: the rest are counted, not listed
+
+
+def similar_organizations_message(user, similar, *, name, editing):
+    """One message for the name field: which registered organisations the name matches, each a
+    link to its page, and what the user may do — open it and use it, merge (when editing a saved
+    record), or register anyway after ticking the confirmation (the registry allows two records
+    with like names: two branches may share a name). A provider's name is never shown to someone
+    who may not see it (meetings.access): then only that a similar registered organisation exists."""
+    shown = [org for org in similar if access.can_open_organization(user, org)]
+    hidden_count = len(similar) - len(shown)
+    exact = [org for org in shown if organization_name_key(org.name) == organization_name_key(name)]
+    lead = (
+        "同じ名称の団体が登録されています"
+        if exact and len(exact) == len(shown)
+        else "似た名称の団体が登録されています"
+    )
+    parts = []
+    if shown:
+        links = format_html_join(
+            "、",
+            '<a href="{}">{}</a>',
+            (
+                (org.get_absolute_url(), access.organization_name_for(user, org))
+                for org in shown[:SIMILAR_SHOWN]
+            ),
+        )
+        more = f"ほか{len(shown) - SIMILAR_SHOWN}件" if len(shown) > SIMILAR_SHOWN else ""
+        parts.append(format_html("{}：{}{}。", lead, links, more))
+        parts.append("同じ団体なら、新しく登録せずにその団体を開いて使ってください。")
+        if editing.pk and access.can_manage_organizations(user):
+            merge_links = format_html_join(
+                "、",
+                '<a href="{}?remove={}">「{}」に統合する</a>',
+                (
+                    (
+                        reverse("meetings:organization_merge", args=[org.pk]),
+                        editing.pk,
+                        access.organization_name_for(user, org),
+                    )
+                    for org in shown[:SIMILAR_SHOWN]
+                ),
+            )
+            parts.append(format_html("この団体を統合するには：{}。", merge_links))
+    if hidden_count and shown:
+        parts.append("ほかにも、名称を表示できない似た名称の団体が登録されています。")
+    elif hidden_count:
+        parts.append("似た名称の団体が登録されています（名称は表示できません）。")
+    parts.append("別の団体として登録するなら、下の確認欄にチェックして、もう一度保存してください。")
+    return format_html_join(" ", "{}", ((part,) for part in parts))
 
 
 class OrganizationRoleForm(forms.ModelForm):

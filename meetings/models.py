@@ -19,8 +19,8 @@ from simple_history.models import HistoricalRecords
 
 from meetings.files import validate_minutes_file
 from meetings.names import clean_organization_name, names_are_similar
-from plan.common.fiscal_year import FiscalYear
-from plan.models import FixtureLoaded
+from plan.common.fiscal_year import FiscalYear, era_date
+from plan.models import FixtureLoaded, Plan
 
 CASE_REVIEW_TIER_CODE = "case-review"
 
@@ -504,8 +504,36 @@ class Meeting(models.Model):
             errors["place"] = "会場で開催するときは、会場を入力してください。"
         if self.status == self.Status.HELD and self.date and self.date > timezone.localdate():
             errors["status"] = "開催日より前に「開催済み」にはできません。"
+        if self.date:
+            first, last = self.date_range()
+            if not first <= self.date <= last:
+                # 1900 or 2099 is a typing slip, not a meeting: caught here rather than filed in a
+                # year no list shows.
+                errors["date"] = (
+                    f"開催日は{era_date(first, western=True)}から{era_date(last, western=True)}までの日付で"
+                    f"入力してください（計画期間の前後{self.DATE_MARGIN_YEARS}年まで）。"
+                )
         if errors:
             raise ValidationError(errors)
+
+    DATE_MARGIN_YEARS = 1
+
+    @classmethod
+    def date_range(cls, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+        """The dates a meeting may be recorded on: the plan's period with a margin of a fiscal year
+        on each side (the year before it, when the plan was prepared; the year after, for the
+        closing committee), stretched to the year after the current one if the plan has ended.
+        With no plan loaded: the current fiscal year, five years back (a plan's length) and one on."""
+        current = FiscalYear.current(today).year
+        plan = Plan.objects.order_by("start_fiscal_year").last()
+        if plan is None:
+            first, last = current - 5, current
+        else:
+            first, last = plan.start_fiscal_year, max(plan.end_fiscal_year, current)
+        return (
+            FiscalYear(first - cls.DATE_MARGIN_YEARS).start,
+            FiscalYear(last + cls.DATE_MARGIN_YEARS).end,
+        )
 
     @property
     def fiscal_year(self) -> FiscalYear:
@@ -522,6 +550,14 @@ class Meeting(models.Model):
     @property
     def is_past_but_planned(self):
         return self.status == self.Status.PLANNED and self.date < timezone.localdate()
+
+    AWAITING_RECORD_LABEL = "記録待ち"
+
+    @property
+    def status_shown(self) -> str:
+        """The state as lists show it: a planned meeting whose date has passed is 「記録待ち」 (held,
+        most likely, and waiting for the secretariat to record it), not 「予定」."""
+        return self.AWAITING_RECORD_LABEL if self.is_past_but_planned else self.get_status_display()
 
     @property
     def body_label(self):

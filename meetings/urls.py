@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/minutes/", views.minutes_file, name="minutes_file"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
+    path("measures/<int:number>/", views.measure_meetings, name="measure_meetings"),
     path("bodies/<slug:code>/", views.body_detail, name="body_detail"),
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/new/", views.organization_create, name="organization_create"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from meetings import access, services
 from meetings.files import content_type_for
 from meetings.forms import (
+    AWAITING_RECORD,
     CaseReviewForm,
     MeetingEditor,
     MeetingFilterForm,
@@ -45,9 +46,10 @@ from meetings.names import LEGAL_FORMS, clean_organization_name
 from meetings.provider_names import search_words, text_matches, typed_texts, warn_about_provider_names
 from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
 from meetings.search import MeetingSearchForm, meetings_matching
+from meetings.selectors import meetings_concerning_measure
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import spreadsheet_response
-from plan.models import Plan
+from plan.models import Measure, Plan
 
 PAGE_SIZE = 50
 
@@ -70,18 +72,23 @@ def _plan_years(plan) -> list[FiscalYear]:
 def meeting_list(request):
     plan, default_year = _plan_and_default_year()
     filters = MeetingFilterForm(request.GET, plan=plan, default_year=default_year)
+    # No annotation here: a COUNT would group every row before the LIMIT, and Django drops
+    # Meta.ordering from grouped queries, which left ?year=all unordered (issue 13). The
+    # organisations are counted on the page's rows only, below.
     meetings = access.meetings_visible_to(
-        request.user,
-        Meeting.objects.select_related("body", "tier").annotate(
-            organization_count=Count("attending_organizations")
-        ),
+        request.user, Meeting.objects.select_related("body", "tier").order_by("-date", "-start_time", "-id")
     )
     fiscal_year, body, tier = default_year, None, None
     if filters.is_valid():
         fiscal_year = filters.fiscal_year()
         body, tier = filters.cleaned_data["body"], filters.cleaned_data["tier"]
-        if filters.cleaned_data["status"]:
-            meetings = meetings.filter(status=filters.cleaned_data["status"])
+        status, today = filters.cleaned_data["status"], timezone.localdate()
+        if status == AWAITING_RECORD:
+            meetings = meetings.filter(status=Meeting.Status.PLANNED, date__lt=today)
+        elif status == Meeting.Status.PLANNED:
+            meetings = meetings.filter(status=status, date__gte=today)
+        elif status:
+            meetings = meetings.filter(status=status)
     if fiscal_year:
         meetings = meetings.in_fiscal_year(fiscal_year).order_by("date", "start_time", "id")
     if body:
@@ -93,6 +100,7 @@ def meeting_list(request):
     if query:
         meetings = meetings_matching(meetings, query, request.user)
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_organization_counts(page.object_list)
 
     # Case reviews are counted for everyone; only holders of the case permission see the records.
     show_case_reviews = (body is None or body.has_tiers) and (tier is None or tier.is_case_review)
@@ -113,6 +121,30 @@ def meeting_list(request):
             "can_manage": access.can_manage_meetings(request.user),
         },
     )
+
+
+def _with_organization_counts(meetings) -> list[Meeting]:
+    """The page's meetings, each with `organization_count`: one grouped query over these rows."""
+    meetings = list(meetings)
+    counts = dict(
+        Meeting.attending_organizations.through.objects.filter(meeting_id__in=[m.pk for m in meetings])
+        .values_list("meeting_id")
+        .annotate(n=Count("id"))
+        .values_list("meeting_id", "n")
+    )
+    for meeting in meetings:
+        meeting.organization_count = counts.get(meeting.pk, 0)
+    return meetings
+
+
+@access.meetings_reader_required
+def measure_meetings(request, number):
+    """Every meeting that discussed a measure, paginated: the measure page shows the latest few."""
+    measure = get_object_or_404(Measure, plan=Plan.objects.current(), number=number)
+    page = Paginator(meetings_concerning_measure(request.user, measure), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "meetings/measure_meetings.html", {"measure": measure, "page": page})
 
 
 @access.meetings_reader_required
@@ -331,8 +363,9 @@ def organization_list(request):
     user = request.user
     form = OrganizationSearchForm(request.GET)
     organizations = (
+        # Meetings are counted on the page's rows only (below): a COUNT here grouped the whole
+        # registry before the LIMIT (issue 13).
         access.organizations_visible_to(user)
-        .annotate(meeting_count=Count("meetings_attended", distinct=True))
         .prefetch_related(Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date")))
         .order_by("name_hidden", "kind", "name")
     )
@@ -355,7 +388,9 @@ def organization_list(request):
                 )
             )
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_meeting_counts(page.object_list)
     today = timezone.localdate()
+    # Registry-wide by design (the summary above the list): one grouped query on the roles table.
     role_counts = dict(
         OrganizationRole.objects.active_on(today)
         .values_list("role")
@@ -377,6 +412,23 @@ def organization_list(request):
             "names_hidden": not access.can_see_provider_names(user),
         },
     )
+
+
+def _with_meeting_counts(organizations) -> list[Organization]:
+    """The page's organisations, each with `meeting_count` (meetings attended): one grouped query
+    over these rows."""
+    organizations = list(organizations)
+    counts = dict(
+        Meeting.attending_organizations.through.objects.filter(
+            organization_id__in=[o.pk for o in organizations]
+        )
+        .values_list("organization_id")
+        .annotate(n=Count("meeting_id", distinct=True))
+        .values_list("organization_id", "n")
+    )
+    for organization in organizations:
+        organization.meeting_count = counts.get(organization.pk, 0)
+    return organizations
 
 
 def _names_matching(organizations, words, user):
@@ -424,7 +476,7 @@ def organization_detail(request, pk):
 
 def _organization_form_page(request, organization):
     creating = organization.pk is None
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(request.POST or None, instance=organization, user=request.user)
     roles = OrganizationRoleFormSet(request.POST or None, instance=organization, prefix="roles")
     # The organisation form first: the roles' checks read its kind.
     if request.method == "POST" and form.is_valid() and roles.is_valid():
@@ -463,7 +515,10 @@ def organization_edit(request, pk):
 @access.organizations_manager_required
 def organization_merge_view(request, pk):
     keep = access.get_organization_for_editing_or_404(request, pk)
-    form = OrganizationMergeForm(request.POST or None, keep=keep, user=request.user)
+    # `?remove=`: the organisation form's similar-name message links here with the record to fold in.
+    form = OrganizationMergeForm(
+        request.POST or None, keep=keep, user=request.user, initial={"remove": request.GET.get("remove")}
+    )
     if request.method == "POST" and form.is_valid():
         record = services.organization_merge(keep=keep, remove=form.cleaned_data["remove"], user=request.user)
         moved = "、".join(f"{label} {count} 件" for label, count in record.moved.items()) or "関連なし"

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +31,7 @@ from plan.progress.selectors import (
     my_progress_counts,
     next_year_to_start,
     progress_counts,
+    progress_history,
     progress_listings,
     started_years,
 )
@@ -90,7 +92,38 @@ def measure_detail(request, number):
     )
     context = {"plan": plan, "measure": measure}
     context.update(measure_progress_context(measure=measure, user=request.user, plan=plan))
+    # The page shows each year's latest few changes; the full history is its own paginated page.
+    by_year = {}
+    for entry in context.pop("progress_history"):
+        by_year.setdefault(entry.year, []).append(entry)
+    context["progress_history_years"] = [
+        {"year": year, "entries": entries[:MEASURE_PAGE_HISTORY], "count": len(entries)}
+        for year, entries in sorted(by_year.items(), key=lambda item: item[0].year, reverse=True)
+    ]
     return render(request, "plan/measure_detail.html", context)
+
+
+MEASURE_PAGE_HISTORY = 5
+HISTORY_PAGE_SIZE = 20
+
+
+@any_role_required
+def measure_history(request, number):
+    """Every change to a measure's progress, newest first, paginated; `?year=` narrows it to one
+    fiscal year (the measure page links each year's 「すべて見る」 here)."""
+    plan = _current_plan()
+    measure = get_object_or_404(Measure, plan=plan, number=number)
+    entries = progress_history(measure)
+    fiscal_year = None
+    if (year := request.GET.get("year", "")).isdigit():
+        fiscal_year = FiscalYear(int(year))
+        entries = [entry for entry in entries if entry.year.year == fiscal_year.year]
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "plan/measure_history.html",
+        {"plan": plan, "measure": measure, "page": page, "fiscal_year": fiscal_year},
+    )
 
 
 @any_role_required

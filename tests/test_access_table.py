@@ -51,6 +51,10 @@ EXPECTED = {
     # --- end security: session keepalive ---
     "plan:tree": everyone_signed_in(),
     "plan:measure_detail": everyone_signed_in(),
+    # --- issue 13: a measure's full history and meetings, as its page ---
+    "plan:measure_history": everyone_signed_in(),
+    "meetings:measure_meetings": everyone_signed_in(),
+    # --- end issue 13 ---
     "plan:search": everyone_signed_in(),
     "plan:inferred_headings": only("plan_admin"),
     "plan:inferred_heading_review": only("plan_admin"),
@@ -234,7 +238,7 @@ def sample_kwargs(name, pattern):
         converters = ["object_id", "history_id"]
     if not converters:
         return {}
-    if name == "plan:measure_detail":
+    if name in ("plan:measure_detail", "plan:measure_history", "meetings:measure_meetings"):  # issue 13
         return {"number": 86}
     if name == "plan:inferred_heading_review":
         return {"number": 85}

@@ -3,38 +3,31 @@ without the plan app importing meetings (imports point one way: plan ← meeting
 that masks providers' names in free text on every page."""
 
 from django import template
-from django.db.models import Prefetch
 
 from meetings import access
-from meetings.models import AgendaItem, FollowUp
+from meetings.models import FollowUp
 from meetings.provider_names import mask_provider_names
+from meetings.selectors import meetings_concerning_measure
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def measure_meetings(context, measure):
-    """The meetings whose agenda concerns `measure`, and the follow-ups linked to it: three queries,
+def measure_meetings(context, measure, latest=None):
+    """The meetings whose agenda concerns `measure` (the `latest` newest only, if given, with
+    `meeting_count`, the number of them all), and the follow-ups linked to it: four queries,
     whatever the number of meetings. The snippet shows their free text through `mask_providers`."""
     user = context["request"].user
-    meetings = (
-        access.meetings_visible_to(user)
-        .filter(agenda_items__measures=measure)
-        .distinct()
-        .select_related("body", "tier")
-        .prefetch_related(
-            Prefetch(
-                "agenda_items", queryset=AgendaItem.objects.filter(measures=measure), to_attr="measure_agenda"
-            )
-        )
-        .order_by("-date", "-id")
-    )
+    meetings = meetings_concerning_measure(user, measure)
     follow_ups = (
         access.follow_ups_visible_to(user, FollowUp.objects.filter(measures=measure))
         .select_related("meeting__body", "meeting__tier")
         .order_by("done", "due_date", "id")
     )
-    return {"meetings": list(meetings), "follow_ups": list(follow_ups)}
+    shown = list(meetings if latest is None else meetings[:latest])
+    # Counted whether or not there are more, so the page runs the same queries at any size.
+    count = len(shown) if latest is None else meetings.count()
+    return {"meetings": shown, "meeting_count": count, "follow_ups": list(follow_ups)}
 
 
 @register.filter

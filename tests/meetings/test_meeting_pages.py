@@ -72,12 +72,13 @@ class TestMeetingList:
 
     def test_planned_and_held_are_both_shown_and_labelled(self, client, viewer):
         MeetingFactory(title="開催した会議", status=Meeting.Status.HELD)
+        # Planned for a day now past: waiting for its record (記録待ち), not 予定.
         MeetingFactory(title="予定の会議", status=Meeting.Status.PLANNED, date=datetime.date(2026, 2, 10))
         client.force_login(viewer)
         rows = select(list_page(client, year=2025), "table.meetings > tbody > tr")
         status_of = {text_of(select(row, "td")[2]): select(row, "td")[3] for row in rows}  # title: status cell
         assert texts_of(status_of["開催した会議"], ".badge.badge-held") == ["開催済み"]
-        assert texts_of(status_of["予定の会議"], ".badge.badge-planned") == ["予定"]
+        assert texts_of(status_of["予定の会議"], ".badge.badge-awaiting") == ["記録待ち"]
         held_only = text_of(list_page(client, year=2025, status="held"))
         assert "開催した会議" in held_only and "予定の会議" not in held_only
 
