@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from indicators import access, services
 from indicators.models import FiscalYearClosure, Indicator, IndicatorValue, MetroTrainedWorkers
 from indicators.selectors import format_value, indicator_year_figures
+from plan.adminsite.search import FoldedSearchAdmin
 from plan.adminsite.site import AdmittedOnlyAdmin
 from plan.common.fiscal_year import FiscalYear
 
@@ -40,7 +41,7 @@ def _year_label(year):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(IndicatorsAdminMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(FoldedSearchAdmin, IndicatorsAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "name", "unit", "baseline_display", "target_display", "thresholds"]
     search_fields = ["name"]
     fields = [

@@ -39,6 +39,7 @@ from meetings.provider_names import (
     warn_about_provider_names,
 )
 from meetings.services import ItemChange
+from plan.adminsite.search import FoldedSearchAdmin
 from plan.adminsite.site import ReadOnlyAdmin
 
 # --- writes: through meetings.services ---------------------------------------------------------------
@@ -195,7 +196,7 @@ class ProviderTextAdminMixin:
         return readonly
 
 
-class MaskedTextAdmin(ProviderTextAdminMixin):
+class MaskedTextAdmin(ProviderTextAdminMixin, FoldedSearchAdmin):
     """For a model admin: lists, search, the page's title, deletions and history as well."""
 
     def get_object(self, request, object_id, from_field=None):

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,12 +24,13 @@ from municipalities.resources import MunicipalityResource
 from municipalities.services import ATTENDANCE_KEY, ReturnConflict
 from plan.accounts.admin import UserAdmin
 from plan.adminsite.formats import SpreadsheetImportExportAdmin
+from plan.adminsite.search import FoldedSearchAdmin
 from plan.adminsite.site import AdmittedOnlyAdmin, ReadOnlyAdmin
 from plan.models import User
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(SpreadsheetImportExportAdmin):
+class MunicipalityAdmin(FoldedSearchAdmin, SpreadsheetImportExportAdmin):
     resource_classes = [MunicipalityResource]
     list_display = ["code", "name", "kana", "kind", "region"]
     list_filter = ["kind", "region"]
@@ -36,7 +38,7 @@ class MunicipalityAdmin(SpreadsheetImportExportAdmin):
 
 
 @admin.register(MunicipalOfficer)
-class MunicipalOfficerAdmin(admin.ModelAdmin):
+class MunicipalOfficerAdmin(FoldedSearchAdmin, admin.ModelAdmin):
     list_display = ["municipality", "user", "user_active"]
     list_select_related = ["municipality", "user"]
     list_filter = ["municipality__region", "user__is_active"]
@@ -167,7 +169,7 @@ class ReturnRoundAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TrainingCourse)
-class TrainingCourseAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+class TrainingCourseAdmin(FoldedSearchAdmin, ReturnsAdminMixin, SimpleHistoryAdmin):
     form = TrainingCourseAdminForm
     list_display = ["name", "fiscal_year", "career_stage", "start_date", "end_date", "topic_list"]
     list_filter = ["fiscal_year"]
@@ -267,7 +269,7 @@ WORKFLOW_FIELDS = [
 
 
 @admin.register(AnnualReturn)
-class AnnualReturnAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+class AnnualReturnAdmin(FoldedSearchAdmin, ReturnsAdminMixin, SimpleHistoryAdmin):
     """Returns are created by opening a round and never deleted. The answers of a draft or a
     sent-back return are saved through annual_return_save_draft (with the version the page was
     loaded at); the workflow fields are read-only; submitted returns are accepted with the action
@@ -369,7 +371,7 @@ class AnnualReturnAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ReturnTransition)
-class ReturnTransitionAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
+class ReturnTransitionAdmin(FoldedSearchAdmin, ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
     """Written by the services at every change of state; read here."""
 
     list_display = ["at", "annual_return", "action", "from_state", "to_state", "by"]
@@ -382,7 +384,7 @@ class ReturnTransitionAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(ReturnReminder)
-class ReturnReminderAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
+class ReturnReminderAdmin(FoldedSearchAdmin, ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
     """Written when a reminder is sent (next step); read here."""
 
     list_display = ["sent_at", "round", "municipality", "channel", "sent_by"]
@@ -399,8 +401,34 @@ class ReturnReminderAdmin(ReturnsAdminMixin, ReadOnlyAdmin, admin.ModelAdmin):
 # back is a draft again).
 
 
+class GoodPracticeAdminForm(forms.ModelForm):
+    """`loaded_at`: when the change form was opened (the practice's `updated_at`), posted back, so
+    that a save over someone else's later change is refused with the typed text still in the form,
+    as on the practice's page."""
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = GoodPractice
+        fields = ["annual_return", "title", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("loaded_at"):
+            current = GoodPractice.objects.select_related("updated_by").get(pk=self.instance.pk)
+            if cleaned["loaded_at"] != current.updated_at.isoformat():
+                raise ValidationError(services.good_practice_conflict_message(current), code="conflict")
+        return cleaned
+
+
 @admin.register(GoodPractice)
-class GoodPracticeAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
+class GoodPracticeAdmin(FoldedSearchAdmin, ReturnsAdminMixin, SimpleHistoryAdmin):
+    form = GoodPracticeAdminForm
     list_display = ["title", "municipality", "fiscal_year_label", "is_published", "published_at", "updated_at"]
     list_select_related = ["annual_return__municipality", "annual_return__round"]
     list_filter = ["annual_return__round", "annual_return__municipality__region"]
@@ -414,7 +442,7 @@ class GoodPracticeAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["annual_return", "title", "body"]
-        return ["annual_return", "title", "body", *self.readonly_fields]
+        return ["annual_return", "title", "body", "loaded_at", *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         # The return a practice comes from stays the one it was written from.
@@ -442,7 +470,13 @@ class GoodPracticeAdmin(ReturnsAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.good_practice_update(practice=obj, title=obj.title, body=obj.body, user=request.user)
+            services.good_practice_update(
+                practice=obj,
+                title=obj.title,
+                body=obj.body,
+                user=request.user,
+                loaded_at=form.cleaned_data.get("loaded_at") or None,
+            )
             return
         created = services.good_practice_create(
             annual_return=obj.annual_return, title=obj.title, body=obj.body, user=request.user

@@ -203,7 +203,14 @@ def to_whole_number(value):
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
     if not text:
         return None
-    return int(text) if _WHOLE_NUMBER.fullmatch(text) else text
+    if not _WHOLE_NUMBER.fullmatch(text):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        # More digits than Python converts (4,300): far past any count, refused by the field's check
+        # like any other text, where it used to be a server error.
+        return text
 
 
 def _clean_value(name: str, value):
@@ -842,6 +849,15 @@ def good_practice_create(*, annual_return: AnnualReturn, title: str, body: str, 
     return _write_practice(practice, user=user, reason=REASON_PRACTICE_CREATE)
 
 
+def good_practice_conflict_message(current: GoodPractice) -> str:
+    """What someone is told when the practice was saved by another since they opened it."""
+    return (
+        f"この好事例は、ページを開いた後に{current.updated_by or 'システム'}さんが"
+        f"{era_datetime(current.updated_at)}に変更しています。保存していません。"
+        "入力した内容は残っています。ページを開き直して相手の変更を確かめてから、もう一度保存してください。"
+    )
+
+
 @transaction.atomic
 def good_practice_update(
     *, practice: GoodPractice, title: str, body: str, user, loaded_at: str | None = None
@@ -856,12 +872,7 @@ def good_practice_update(
     access.check_can_manage_good_practices(user, action="好事例を変更")
     current = _lock_practice(practice)
     if loaded_at is not None and loaded_at != current.updated_at.isoformat():
-        raise ValidationError(
-            f"この好事例は、ページを開いた後に{current.updated_by or 'システム'}さんが"
-            f"{era_datetime(current.updated_at)}に変更しています。保存していません。"
-            "入力した内容は残っています。ページを開き直して相手の変更を確かめてから、もう一度保存してください。",
-            code="conflict",
-        )
+        raise ValidationError(good_practice_conflict_message(current), code="conflict")
     current.title = _clean_text(title)
     current.body = _clean_text(body)
     return _write_practice(current, user=user, reason=REASON_PRACTICE_UPDATE)

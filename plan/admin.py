@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from plan.accounts import admin as accounts_admin  # noqa: F401  (registers the account pages)
 from plan.adminsite.formats import SpreadsheetImportExportAdmin
+from plan.adminsite.search import FoldedSearchAdmin
 from plan.adminsite.site import ReadOnlyAdmin
 from plan.forms import ProgressAdminForm
 from plan.models import (
@@ -28,7 +29,7 @@ from plan.resources import DepartmentResource, MeasureResource
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(FoldedSearchAdmin, admin.ModelAdmin):
     list_display = ["short_name", "start_fiscal_year", "end_fiscal_year", "reporting_fiscal_year"]
     fields = ["name", "short_name", "start_fiscal_year", "end_fiscal_year", "reporting_fiscal_year", "source_note"]
     search_fields = ["name", "short_name"]
@@ -41,7 +42,7 @@ class AreaInline(admin.TabularInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(FoldedSearchAdmin, admin.ModelAdmin):
     list_display = ["number", "title", "plan"]
     list_select_related = ["plan"]
     search_fields = ["title"]
@@ -49,7 +50,7 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(FoldedSearchAdmin, admin.ModelAdmin):
     list_display = ["goal_number", "letter", "title"]
     list_select_related = ["goal"]
     list_filter = ["goal"]
@@ -68,7 +69,7 @@ class ListingInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(SpreadsheetImportExportAdmin, SimpleHistoryAdmin):
+class MeasureAdmin(FoldedSearchAdmin, SpreadsheetImportExportAdmin, SimpleHistoryAdmin):
     resource_classes = [MeasureResource]
     list_display = ["number", "heading", "heading_inferred", "heading_reviewed_at"]
     list_display_links = ["number", "heading"]
@@ -81,7 +82,7 @@ class MeasureAdmin(SpreadsheetImportExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(SimpleHistoryAdmin):
+class ListingAdmin(FoldedSearchAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "measure_heading", "relisted", "position"]
     list_select_related = ["measure", "area__goal"]
     list_filter = ["relisted", "area__goal"]
@@ -94,7 +95,7 @@ class ListingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SpreadsheetImportExportAdmin):
+class DepartmentAdmin(FoldedSearchAdmin, SpreadsheetImportExportAdmin):
     resource_classes = [DepartmentResource]
     list_display = ["__str__", "level", "position", "is_active"]
     list_select_related = ["parent"]
@@ -125,7 +126,7 @@ class MeasureColumns:
 
 
 @admin.register(MeasureProgress)
-class MeasureProgressAdmin(MeasureColumns, SimpleHistoryAdmin):
+class MeasureProgressAdmin(FoldedSearchAdmin, MeasureColumns, SimpleHistoryAdmin):
     """Records are created by starting a year and never deleted; edits go through progress_update,
     with the version the change form was loaded at, so a stale save is refused here too."""
 
@@ -180,7 +181,7 @@ class MeasureProgressAdmin(MeasureColumns, SimpleHistoryAdmin):
 
 
 @admin.register(MeasureResponsibility)
-class MeasureResponsibilityAdmin(ReadOnlyAdmin, MeasureColumns, SimpleHistoryAdmin):
+class MeasureResponsibilityAdmin(FoldedSearchAdmin, ReadOnlyAdmin, MeasureColumns, SimpleHistoryAdmin):
     """Read-only here: departments are confirmed on the responsibilities page, which also carries
     the change to the progress records."""
 

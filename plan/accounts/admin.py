@@ -28,6 +28,7 @@ from plan.accounts.services import (
     user_deactivate,
     user_set_role,
 )
+from plan.adminsite.search import FoldedSearchAdmin
 from plan.adminsite.site import ReadOnlyAdmin
 from plan.models import CasePermissionChange, User
 
@@ -116,7 +117,7 @@ class CasePermissionFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(FoldedSearchAdmin, DjangoUserAdmin):
     """Accounts: the secretariat creates and deactivates them; they are never deleted."""
 
     form = UserForm
@@ -299,7 +300,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class GroupAdmin(FoldedSearchAdmin, ReadOnlyAdmin, admin.ModelAdmin):
     """Groups are the roles: shown for reference, changed only by the setup command.
 
     Read-only for operators too: a group form could put people into the case group (or add the
@@ -311,7 +312,7 @@ class GroupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(CasePermissionChange)
-class CasePermissionChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CasePermissionChangeAdmin(FoldedSearchAdmin, ReadOnlyAdmin, admin.ModelAdmin):
     """Who was given or lost the case permission, by whom, when and why: read by the secretariat,
     written only by plan.accounts.services."""
 

@@ -743,6 +743,32 @@ class TestAdmin:
         written.refresh_from_db()
         assert written.is_published
 
+    def test_a_save_over_a_later_change_is_refused_with_the_text_kept(
+        self, plan_admin_client, shinjuku_accepted, plan_admin
+    ):
+        written = practice(shinjuku_accepted, plan_admin, title="元の題名")
+        change = reverse("admin:municipalities_goodpractice_change", args=[written.pk])
+        opened = plan_admin_client.get(change)
+        loaded_at = select_one(opened, "input[name='loaded_at']").get("value")
+        assert loaded_at == written.updated_at.isoformat()
+        # Someone else saves in the meantime.
+        services.good_practice_update(practice=written, title="他の人の題名", body="他の人の内容", user=plan_admin)
+
+        response = plan_admin_client.post(change, {"title": "私の題名", "body": "私の内容", "loaded_at": loaded_at})
+        assert response.status_code == 200
+        assert "ページを開いた後に" in response.content.decode()
+        assert select_one(response, "input[name='title']").get("value") == "私の題名"
+        written.refresh_from_db()
+        assert (written.title, written.body) == ("他の人の題名", "他の人の内容")
+        assert written.history.count() == 2  # created, the other's change: nothing of ours
+
+        reopened = plan_admin_client.get(change)
+        fresh = select_one(reopened, "input[name='loaded_at']").get("value")
+        saved = plan_admin_client.post(change, {"title": "私の題名", "body": "私の内容", "loaded_at": fresh})
+        assert saved.status_code == 302
+        written.refresh_from_db()
+        assert written.title == "私の題名"
+
     def test_only_accepted_returns_are_offered(self, plan_admin_client, shinjuku_accepted, other_officer):
         hachioji = submitted(return_of(shinjuku_accepted.round, "八王子市"), other_officer)
         page = plan_admin_client.get(reverse("admin:municipalities_goodpractice_add"))
