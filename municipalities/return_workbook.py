@@ -21,17 +21,13 @@ applies (`services.annual_return_check_values`). See docs/returns.md.
 """
 
 import datetime
-import io
 import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
-import openpyxl
 from django import forms
-from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from meetings.names import clean_organization_name, organization_name_key
 from municipalities import services
@@ -45,7 +41,7 @@ from municipalities.models import (
 )
 from municipalities.selectors import answer_values, differences, display_value, field_label
 from plan.common.fiscal_year import REIWA_FIRST_FISCAL_YEAR, FiscalYear, era_date
-from plan.common.spreadsheets import Sheet, SpreadsheetError, read_xlsx_rows, write_xlsx
+from plan.common.spreadsheets import Choices, Input, Sheet, SpreadsheetError, read_xlsx_rows, write_xlsx
 
 COL_SECTION = "区分"
 COL_LABEL = "項目"
@@ -112,6 +108,11 @@ TEMPLATE_INSTRUCTIONS = [
     (
         "記入済みの値",
         "現在の報告の内容（前年度に受理された報告から転記したものを含みます）を記入しています。変わったところだけを直してください。",
+    ),
+    (
+        "シートの保護",
+        "「回答」の列のほかは、誤って書き換えないように保護しています（パスワードはありません）。"
+        "非表示のキー列（E列）と識別情報の行は、取込時にどの団体・年度・項目の回答かを見分けるために使います。変更しないでください。",
     ),
     ("提出", "記入したファイルを、メールで事務局に送ってください。"),
 ]
@@ -261,63 +262,43 @@ def return_template_workbook(annual_return: AnnualReturn) -> bytes:
         Sheet(
             title=f"{annual_return.municipality.name} {year.era_label}",
             headers=HEADERS,
-            rows=[[row.section, row.label, row.value, row.note, row.key] for row in rows],
+            rows=[[row.section, row.label, _answer_cell(row), row.note, row.key] for row in rows],
             column_widths=COLUMN_WIDTHS,
+            # Only the answers may be typed: the labels, the keys and the hidden cells stay as
+            # written. No password: the protection guards against slips, not against the municipality.
+            protected=True,
+            hidden_columns=[HEADERS.index(COL_KEY) + 1],
+            hidden_rows=[index for index, row in enumerate(rows) if row.key.startswith("meta:")],
         ),
         Sheet(
             title="団体の一覧",
             headers=["名称", "種別"],
             rows=[[organization.name, organization.get_kind_display()] for organization in registry],
             column_widths=[50, 14],
+            protected=True,
         ),
         Sheet(
-            title="記入方法", headers=["項目", "説明"], rows=TEMPLATE_INSTRUCTIONS, column_widths=[16, 100]
+            title="記入方法",
+            headers=["項目", "説明"],
+            rows=TEMPLATE_INSTRUCTIONS,
+            column_widths=[16, 100],
+            protected=True,
         ),
     ]
-    # The one writer lays the sheets out (fonts, print setup, formula-safe text); what it does not
-    # do for any other export — choice lists, hidden cells, protection — is added to its workbook.
-    # (Stored text never holds a carriage return — services keep \n only — so re-saving with
-    # openpyxl keeps every value as the writer wrote it.)
-    workbook = openpyxl.load_workbook(io.BytesIO(write_xlsx(sheets, title=title)))
-    _finish_answer_sheet(workbook.worksheets[0], rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_xlsx(sheets, title=title)
 
 
-def _finish_answer_sheet(worksheet, rows: list[_TemplateRow]) -> None:
-    worksheet.column_dimensions[KEY_COLUMN].hidden = True
-    lists: dict[tuple, DataValidation] = {}
-    for number, row in enumerate(rows, start=2):
-        cell = worksheet[f"{ANSWER_COLUMN}{number}"]
-        if row.key.startswith("meta:"):
-            worksheet.row_dimensions[number].hidden = True
-            continue
-        cell.protection = Protection(locked=False)
-        if row.choices:
-            choices = tuple(row.choices)
-            if choices not in lists:
-                validation = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(choices) + '"',
-                    allow_blank=True,
-                    showErrorMessage=True,
-                    errorTitle="一覧にない値です",
-                    error="一覧から選んでください（空欄は未回答）。",
-                    showInputMessage=True,
-                    promptTitle="一覧から選択",
-                    prompt="セルの右の▼から選んでください。",
-                )
-                worksheet.add_data_validation(validation)
-                lists[choices] = validation
-            lists[choices].add(cell)
-    # Only the answers may be typed: the labels, the keys and the hidden cells stay as written.
-    # No password: the protection guards against slips, not against the municipality.
-    worksheet.protection.sheet = True
-    worksheet.protection.formatColumns = False
-    worksheet.protection.formatRows = False
-    worksheet.protection.autoFilter = False
-    worksheet.protection.sort = True
+def _answer_cell(row: _TemplateRow):
+    """The answer as a cell the municipality fills in, with its list of choices; the hidden
+    identity rows stay locked."""
+    if row.key.startswith("meta:"):
+        return row.value
+    choices = None
+    if row.choices:
+        choices = Choices(
+            label=row.label, values=tuple(row.choices), prompt="セルの右の▼から選んでください。"
+        )
+    return Input(row.value, choices)
 
 
 # --- reading a filled template: the preview -----------------------------------------------------

@@ -74,8 +74,6 @@ OTHER_FILES_READERS: set[tuple[str, str]] = set()
 # Places that open a workbook, an archive or CSV text themselves (the guarded readers in
 # plan/common aside), and why that is safe.
 OTHER_PARSERS = {
-    # Reopens the workbook the system has just written itself (the return template), never an upload.
-    ("municipalities.return_workbook", "load_workbook"),
     # fixtures/municipalities.csv from the repository, read by manage.py load_reference_data.
     ("municipalities.reference_data", "DictReader"),
 }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from plan.common.fiscal_year import FiscalYear
-from plan.common.spreadsheets import Sheet, SpreadsheetError, read_xlsx_rows
+from plan.common.spreadsheets import Choices, Input, Sheet, SpreadsheetError, read_xlsx_rows
 from plan.models import Department, Measure, MeasureProgress, Plan, ProgressAssessment, ProgressDirection
 from plan.progress.access import ProgressScope, department_scope, progress_edit_scope, progress_visible_to
 from plan.progress.services import progress_update
@@ -46,14 +46,27 @@ _CHOICES = {
     "assessment": {label: value for value, label in ProgressAssessment.choices},
     "direction": {label: value for value, label in ProgressDirection.choices},
 }
+# The workbook's drop-down lists: the same labels the import accepts (_CHOICES).
+CHOICE_LISTS = {
+    name: Choices(label=FIELD_LABELS[name], values=tuple(labels))
+    for name, labels in (("assessment", ProgressAssessment.labels), ("direction", ProgressDirection.labels))
+}
 SESSION_KEY = "progress_import"
 
 
 # --- export ------------------------------------------------------------------------------------
 
 
-def progress_export_sheets(*, plan: Plan, fiscal_year: int, user, department: Department | None = None) -> list[Sheet]:
-    """The year's records in the plan's numbering (one row per measure), and a sheet of instructions."""
+def progress_export_sheets(
+    *, plan: Plan, fiscal_year: int, user, department: Department | None = None
+) -> list[Sheet]:
+    """The year's records in the plan's numbering (one row per measure), and a sheet of instructions.
+
+    Made to be filled in and imported back: 進捗状況 and 今後の方向性 offer drop-down lists of the
+    labels the import accepts, and the sheet is protected (no password) so that only the five
+    editable columns can be typed in — No., 年度 and 版, which the import matches rows by, cannot
+    be overwritten by a slip. The rows are a generator, written as they are read (the writer's
+    write-only mode; every column has a given width, so nothing is measured first)."""
     records = (
         progress_visible_to(user)
         .filter(measure__plan=plan, fiscal_year=fiscal_year)
@@ -71,29 +84,74 @@ def progress_export_sheets(*, plan: Plan, fiscal_year: int, user, department: De
                 record.measure.number,
                 record.measure.heading,
                 record.department_names,
-                record.get_assessment_display() or None,
-                record.get_direction_display() or None,
-                record.achievements or None,
-                record.issues or None,
-                record.next_steps or None,
+                Input(record.get_assessment_display() or None, CHOICE_LISTS["assessment"]),
+                Input(record.get_direction_display() or None, CHOICE_LISTS["direction"]),
+                Input(record.achievements or None),
+                Input(record.issues or None),
+                Input(record.next_steps or None),
                 record.fiscal_year,
                 record.version,
             ]
 
     return [
-        Sheet(title=f"{FiscalYear(fiscal_year).era_label} 進捗", headers=HEADERS, rows=rows(), column_widths=COLUMN_WIDTHS),
-        Sheet(title="記入方法", headers=["項目", "説明"], rows=_instructions(), column_widths=[16, 100]),
+        Sheet(
+            title=f"{FiscalYear(fiscal_year).era_label} 進捗",
+            headers=HEADERS,
+            rows=rows(),
+            column_widths=COLUMN_WIDTHS,
+            protected=True,
+        ),
+        Sheet(
+            title=INSTRUCTIONS_TITLE,
+            headers=["項目", "説明"],
+            rows=_instructions(),
+            column_widths=[16, 100],
+            protected=True,
+        ),
     ]
 
 
+INSTRUCTIONS_TITLE = "記入方法"
+_EDITABLE = "・".join(EDITABLE_COLUMNS)
+
+
 def _instructions():
-    yield ["進捗状況", "次のいずれかを入力：" + "、".join(ProgressAssessment.labels)]
-    yield ["今後の方向性", "次のいずれかを入力：" + "、".join(ProgressDirection.labels)]
+    yield ["記入する列", f"{_EDITABLE}の列だけに記入できます。ほかの列はシートの保護により変更できません。"]
+    yield [
+        "進捗状況",
+        "セルを選ぶと右に出る▼の一覧から選んでください："
+        + "、".join(ProgressAssessment.labels)
+        + "（一覧にない値は入力できません）",
+    ]
+    yield [
+        "今後の方向性",
+        "セルを選ぶと右に出る▼の一覧から選んでください："
+        + "、".join(ProgressDirection.labels)
+        + "（一覧にない値は入力できません）",
+    ]
     yield ["実績", "この年度に実施したこと。進捗状況が「未着手」の場合のみ空欄にできます。"]
-    yield ["課題・今後の取組", f"自由記述（各{TEXT_MAX_LENGTH}文字まで）。"]
-    yield ["No.・年度・版", "変更しないでください。版は書き出した時点の記録の版で、取込時に、書き出し後にシステム上で更新された行を見分けるために使います。"]
-    yield ["所管（参考）", "参考として表示しています。取り込みません。所管の変更は事務局の「施策の所管の確認」画面で行います。"]
-    yield ["行の削除", "記入しない行は削除してもかまいません（残った行だけを取り込みます）。"]
+    yield ["課題・今後の取組", f"自由記述（各{TEXT_MAX_LENGTH}文字まで）。セル内の改行は Alt＋Enter です。"]
+    yield [
+        "No.・年度・版",
+        "変更できません（保護されています）。取込時に、どの施策・年度の行かを見分けるために使います。版は書き出した時点の記録の版で、書き出し後にシステム上で更新された行を見分けます。",
+    ]
+    yield [
+        "所管（参考）",
+        "参考として表示しています。取り込みません。所管の変更は事務局の「施策の所管の確認」画面で行います。",
+    ]
+    yield [
+        "記入しない行",
+        "そのままにしてください。変更のない行は取り込んでも何も変わりません（変更のあったセルだけを反映します）。"
+        "見出しの▼（フィルター）で自分の施策に絞り込んで記入できます。",
+    ]
+    yield [
+        "シートの保護",
+        "誤って番号や版を書き換えないための保護で、パスワードは設定していません。解除（「校閲」→「シート保護の解除」）はできますが、No.・年度・版 を書き換えると正しく取り込めません。",
+    ]
+    yield [
+        "提出",
+        "記入したファイルは事務局に送ってください。事務局が「Excel から取り込む」で取り込みます（変更点を確認してから反映し、書き出し後にシステム上で更新された行は反映しません）。",
+    ]
 
 
 # --- import: what a preview holds ---------------------------------------------------------------
@@ -227,7 +285,9 @@ def _read_columns(header_row: int, header_values: list) -> dict[str, int]:
         if not name:
             continue
         if name in columns:
-            raise SpreadsheetError(f"見出し「{name}」の列が2つあります（{header_row}行目）。列は1つずつにしてください。")
+            raise SpreadsheetError(
+                f"見出し「{name}」の列が2つあります（{header_row}行目）。列は1つずつにしてください。"
+            )
         columns[name] = index
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
@@ -251,7 +311,11 @@ def _read_progress_file(file, *, plan: Plan) -> _ProgressFile:
         raise SpreadsheetError("見出し行の下にデータの行がありません。")
     # The file's year is the first one its rows give; a row with another year is a bad row.
     fiscal_year = next(
-        (year for _, values in data_rows if (year := _whole_number(_cell(columns, values, COL_YEAR))) is not None),
+        (
+            year
+            for _, values in data_rows
+            if (year := _whole_number(_cell(columns, values, COL_YEAR))) is not None
+        ),
         None,
     )
     if fiscal_year is None:
@@ -283,7 +347,9 @@ class _RowResult:
     note: str = ""
 
 
-def _check_row(progress_file: _ProgressFile, row_number: int, values: list, *, seen: dict[int, int], scope: ProgressScope) -> _RowResult:
+def _check_row(
+    progress_file: _ProgressFile, row_number: int, values: list, *, seen: dict[int, int], scope: ProgressScope
+) -> _RowResult:
     """Check one row against the file's year, the plan, the user's scope, the record's version and
     the rules a record must meet. `seen` (measure number → first row) is updated for the next rows."""
     result = _RowResult()
@@ -302,7 +368,11 @@ def _check_row(progress_file: _ProgressFile, row_number: int, values: list, *, s
     elif number not in progress_file.numbers:
         error(COL_NUMBER, f"No.{number} の施策は計画にありません。", number)
     elif number in seen:
-        error(COL_NUMBER, f"No.{number} が2回あります（{seen[number]}行目にもあります）。1つの施策は1行にしてください。", number)
+        error(
+            COL_NUMBER,
+            f"No.{number} が2回あります（{seen[number]}行目にもあります）。1つの施策は1行にしてください。",
+            number,
+        )
     if number is not None and number not in seen:
         seen[number] = row_number
 
@@ -310,14 +380,22 @@ def _check_row(progress_file: _ProgressFile, row_number: int, values: list, *, s
     if _blank(raw_year):
         error(COL_YEAR, "年度が空欄です。書き出したときの値を変更しないでください。", number)
     elif _whole_number(raw_year) != fiscal_year:
-        error(COL_YEAR, f"年度「{raw_year}」が他の行（{fiscal_year}）と違います。1つのファイルには1つの年度だけを入れてください。", number)
+        error(
+            COL_YEAR,
+            f"年度「{raw_year}」が他の行（{fiscal_year}）と違います。1つのファイルには1つの年度だけを入れてください。",
+            number,
+        )
 
     raw_version = cell(values, COL_VERSION)
     version = _whole_number(raw_version)
     if _blank(raw_version):
         error(COL_VERSION, "版が空欄です。書き出したときの値を変更しないでください。", number)
     elif version is None or version < 1:
-        error(COL_VERSION, f"版「{raw_version}」が正しくありません。書き出したときの値を変更しないでください。", number)
+        error(
+            COL_VERSION,
+            f"版「{raw_version}」が正しくありません。書き出したときの値を変更しないでください。",
+            number,
+        )
 
     file_values = {}
     for label, name in progress_file.editable.items():
@@ -325,7 +403,11 @@ def _check_row(progress_file: _ProgressFile, row_number: int, values: list, *, s
         if name in _CHOICES:
             text = unicodedata.normalize("NFKC", _cell_text(raw)).replace(" ", "")
             if text and text not in _CHOICES[name]:
-                error(label, f"「{text}」は{label}に使えません。次のいずれかを入力してください：{'、'.join(_CHOICES[name])}", number)
+                error(
+                    label,
+                    f"「{text}」は{label}に使えません。次のいずれかを入力してください：{'、'.join(_CHOICES[name])}",
+                    number,
+                )
                 continue
             file_values[name] = _CHOICES[name].get(text, "")
         else:
@@ -340,7 +422,10 @@ def _check_row(progress_file: _ProgressFile, row_number: int, values: list, *, s
     if not scope.covers(record):
         error(COL_NUMBER, f"No.{number} の進捗を編集する権限がありません。", number)
         return result
-    if COL_DEPARTMENTS in progress_file.columns and _cell_text(cell(values, COL_DEPARTMENTS)) != record.department_names:
+    if (
+        COL_DEPARTMENTS in progress_file.columns
+        and _cell_text(cell(values, COL_DEPARTMENTS)) != record.department_names
+    ):
         result.note = f"{row_number}行目（No.{number}）：所管の列は取り込みません。所管を変えるには「施策の所管の確認」画面を使ってください。"
     changes = changes_between(record, file_values)
     if not changes:

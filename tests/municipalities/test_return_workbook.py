@@ -209,9 +209,11 @@ class TestTemplate:
         placement = answer_row(sheet, "workers_placement")
         assert "配置あり、配置なし" in sheet.cell(placement, 4).value
         lists = {
-            str(cell): validation.formula1
+            f"{letter}{row}": validation.formula1
             for validation in sheet.data_validations.dataValidation
-            for cell in validation.sqref.ranges
+            for cell_range in validation.sqref.ranges
+            for letter in [cell_range.coord.split(":")[0].rstrip("0123456789")]
+            for row in range(cell_range.min_row, cell_range.max_row + 1)
         }
         assert lists[f"C{placement}"] == '"配置あり,配置なし"'  # 都が配置 is for towns and villages only
         assert "策定済み" in lists[f"C{answer_row(sheet, 'plan_status')}"]
@@ -665,3 +667,33 @@ class TestFormulaSafety:
         assert sheet.cell(row, ANSWER_COLUMN).value == '=HYPERLINK("http://example.com")'
         page = upload(plan_admin_client, shinjuku, template)
         assert "取り込む変更はありません" in text_of(select_one(page, "#workbook-no-changes"))
+
+
+class TestFillIn:
+    def test_a_choice_typed_outside_the_list_is_refused_by_excel_in_japanese(self, template):
+        sheet = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
+        cell = sheet.cell(answer_row(sheet, "plan_status"), ANSWER_COLUMN)
+        (validation,) = [v for v in sheet.data_validations.dataValidation if cell.coordinate in v.sqref]
+        assert validation.type == "list" and validation.showErrorMessage and validation.errorStyle == "stop"
+        assert "基本計画の策定状況" in validation.error and "策定済み" in validation.error
+        assert validation.showInputMessage and "▼" in validation.prompt
+        # No list on the hidden identity rows; they stay locked.
+        for key in ("meta:municipality", "meta:fiscal_year", "meta:version"):
+            meta = sheet.cell(answer_row(sheet, key), ANSWER_COLUMN)
+            assert meta.protection.locked
+            assert not [v for v in sheet.data_validations.dataValidation if meta.coordinate in v.sqref]
+
+    def test_every_answer_cell_and_only_those_can_be_typed_in(self, template):
+        sheet = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
+        for row in range(2, sheet.max_row + 1):
+            key = sheet.cell(row, KEY_COLUMN).value
+            for column in range(1, 6):
+                expected_locked = column != ANSWER_COLUMN or key.startswith("meta:")
+                assert sheet.cell(row, column).protection.locked == expected_locked, (key, column)
+
+    def test_the_other_sheets_are_read_only_and_the_guide_explains_the_protection(self, template):
+        workbook = openpyxl.load_workbook(io.BytesIO(template))
+        assert workbook.sheetnames == ["新宿区 令和7年度", "団体の一覧", "記入方法"]
+        assert all(sheet.protection.sheet and not sheet.protection.password for sheet in workbook.worksheets)
+        guide = {row[0]: row[1] for row in workbook["記入方法"].iter_rows(min_row=2, values_only=True)}
+        assert "パスワード" in guide["シートの保護"] and "一覧" in guide["選択肢"]

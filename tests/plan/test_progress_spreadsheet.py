@@ -7,12 +7,24 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from plan.models import Department, MeasureProgress
+from plan.models import Department, MeasureProgress, ProgressAssessment, ProgressDirection
 from plan.progress.services import progress_update
+from plan.progress.spreadsheet import progress_import_apply, progress_import_parse
 from tests.html import form_value, select, text_of
 
 GOOD = {"assessment": "on_track", "direction": "continue", "achievements": "実施した"}
-HEADERS = ["No.", "事項", "所管（参考）", "進捗状況", "今後の方向性", "実績", "課題", "今後の取組", "年度", "版"]
+HEADERS = [
+    "No.",
+    "事項",
+    "所管（参考）",
+    "進捗状況",
+    "今後の方向性",
+    "実績",
+    "課題",
+    "今後の取組",
+    "年度",
+    "版",
+]
 
 
 @pytest.fixture
@@ -56,11 +68,17 @@ def upload(client, workbook, name="進捗_令和7年度.xlsx"):
 
 def confirm(client, response, **extra):
     token = form_value(response, "token")
-    return client.post(reverse("plan:progress_import_confirm"), {"token": token, "apply": "", **extra}, follow=True)
+    return client.post(
+        reverse("plan:progress_import_confirm"), {"token": token, "apply": "", **extra}, follow=True
+    )
 
 
 def state():
-    return list(MeasureProgress.objects.order_by("pk").values_list("pk", "version", "assessment", "direction", "achievements", "issues", "next_steps")), MeasureProgress.history.count()
+    return list(
+        MeasureProgress.objects.order_by("pk").values_list(
+            "pk", "version", "assessment", "direction", "achievements", "issues", "next_steps"
+        )
+    ), MeasureProgress.history.count()
 
 
 class TestExport:
@@ -70,7 +88,18 @@ class TestExport:
         assert [cell.value for cell in sheet[1]] == HEADERS
         assert [row[0].value for row in sheet.iter_rows(min_row=2)] == list(range(1, 121))
         row = row_of(sheet, 86)
-        assert [c.value for c in row] == [86, "女性相談支援センターのDX", "福祉局", "順調", "継続", "実施した", None, None, 2025, 2]
+        assert [c.value for c in row] == [
+            86,
+            "女性相談支援センターのDX",
+            "福祉局",
+            "順調",
+            "継続",
+            "実施した",
+            None,
+            None,
+            2025,
+            2,
+        ]
         assert row_of(sheet, 111)[HEADERS.index("版")].value == 1
 
     def test_one_departments_rows_only(self, client, plan_admin, year_2025):
@@ -117,7 +146,9 @@ class TestRoundTrip:
             assert entry.history_user == plan_admin
             assert entry.history_change_reason == "Excel取込（進捗_令和7年度.xlsx）"
 
-    def test_export_change_three_cells_import_gives_exactly_three_changes(self, client, plan_admin, year_2025):
+    def test_export_change_three_cells_import_gives_exactly_three_changes(
+        self, client, plan_admin, year_2025
+    ):
         client.force_login(plan_admin)
         workbook = export(client)
         sheet = workbook.worksheets[0]
@@ -144,14 +175,21 @@ class TestRoundTrip:
 
 
 class TestConflicts:
-    def test_a_row_changed_in_the_system_after_export_is_shown_and_not_applied(self, client, plan_admin, bureau_staff, year_2025):
+    def test_a_row_changed_in_the_system_after_export_is_shown_and_not_applied(
+        self, client, plan_admin, bureau_staff, year_2025
+    ):
         client.force_login(plan_admin)
         workbook = export(client)
         sheet = workbook.worksheets[0]
         set_cell(sheet, 86, "実績", "ファイルで書いた実績")
         set_cell(sheet, 1, "課題", "ファイルで書いた課題")
         # Meanwhile bureau staff update No. 86 in the browser.
-        progress_update(progress=record(86), expected_version=2, values=GOOD | {"achievements": "画面で書いた実績"}, user=bureau_staff)
+        progress_update(
+            progress=record(86),
+            expected_version=2,
+            values=GOOD | {"achievements": "画面で書いた実績"},
+            user=bureau_staff,
+        )
 
         response = upload(client, workbook)
         page = text_of(response)
@@ -178,17 +216,23 @@ class TestConflicts:
         response = upload(client, workbook)
         before = state()
         token = form_value(response, "token")
-        done = client.post(reverse("plan:progress_import_confirm"), {"token": token, "cancel": ""}, follow=True)
+        done = client.post(
+            reverse("plan:progress_import_confirm"), {"token": token, "cancel": ""}, follow=True
+        )
         assert "取り込みを取り消しました。何も変更していません。" in text_of(done)
         assert state() == before
 
-    def test_a_change_between_preview_and_confirm_stops_the_whole_import(self, client, plan_admin, bureau_staff, year_2025):
+    def test_a_change_between_preview_and_confirm_stops_the_whole_import(
+        self, client, plan_admin, bureau_staff, year_2025
+    ):
         client.force_login(plan_admin)
         workbook = export(client)
         set_cell(workbook.worksheets[0], 1, "課題", "ファイルの課題")
         set_cell(workbook.worksheets[0], 86, "課題", "ファイルの課題")
         response = upload(client, workbook)
-        progress_update(progress=record(86), expected_version=2, values=GOOD | {"issues": "画面の課題"}, user=bureau_staff)
+        progress_update(
+            progress=record(86), expected_version=2, values=GOOD | {"issues": "画面の課題"}, user=bureau_staff
+        )
         done = confirm(client, response)
         assert "取り込みを中止しました" in text_of(done)
         assert record(1).issues == "" and record(86).issues == "画面の課題"
@@ -216,7 +260,10 @@ class TestBadFiles:
         set_cell(sheet, 1, "課題", "正しい変更")
         set_cell(sheet, 5, "進捗状況", "とても順調")
         page = self.assert_refused(client, workbook, "エラーのある行があるため、このファイルは取り込めません")
-        assert "6行目 5 進捗状況 「とても順調」は進捗状況に使えません。次のいずれかを入力してください：順調、概ね順調、遅れ、未着手、完了" in page
+        assert (
+            "6行目 5 進捗状況 「とても順調」は進捗状況に使えません。次のいずれかを入力してください：順調、概ね順調、遅れ、未着手、完了"
+            in page
+        )
 
     def test_a_measure_number_that_does_not_exist(self, client, plan_admin, year_2025):
         client.force_login(plan_admin)
@@ -246,7 +293,9 @@ class TestBadFiles:
     def test_a_file_that_is_not_xlsx(self, client, plan_admin, year_2025):
         client.force_login(plan_admin)
         self.assert_refused(
-            client, SimpleUploadedFile("進捗.xlsx", "No.,実績\n1,x\n".encode()), "Excel ファイル（.xlsx）として読み込めませんでした。"
+            client,
+            SimpleUploadedFile("進捗.xlsx", "No.,実績\n1,x\n".encode()),
+            "Excel ファイル（.xlsx）として読み込めませんでした。",
         )
         # Judged by the content, not the name: a CSV is refused whatever it is called.
         self.assert_refused(
@@ -268,3 +317,91 @@ class TestBadFiles:
         assert "87行目（No.86）：所管の列は取り込みません。" in text_of(response)
         assert "変更 0 行" in text_of(response)
         assert record(86).department_names == "福祉局"
+
+
+# --- a workbook made to be filled in: lists, protection, instructions -------------------------------------
+
+
+def cell_of(sheet, number, header):
+    return row_of(sheet, number)[HEADERS.index(header)]
+
+
+def list_validation_of(sheet, cell):
+    """The list validation that covers `cell`, or None."""
+    for validation in sheet.data_validations.dataValidation:
+        if validation.type == "list" and cell.coordinate in validation.sqref:
+            return validation
+    return None
+
+
+class TestFillIn:
+    def test_coded_answers_are_chosen_from_a_list_of_their_labels(self, client, plan_admin, year_2025):
+        client.force_login(plan_admin)
+        sheet = export(client).worksheets[0]
+        for header, labels in (
+            ("進捗状況", ProgressAssessment.labels),
+            ("今後の方向性", ProgressDirection.labels),
+        ):
+            for number in (1, 86, 120):
+                validation = list_validation_of(sheet, cell_of(sheet, number, header))
+                assert validation is not None, (header, number)
+                assert validation.formula1 == '"' + ",".join(labels) + '"'
+                assert validation.showErrorMessage and validation.errorStyle == "stop"
+                assert header in validation.error and all(label in validation.error for label in labels)
+            assert list_validation_of(sheet, sheet[1][HEADERS.index(header)]) is None  # not the header
+        # Free text has no list.
+        assert list_validation_of(sheet, cell_of(sheet, 86, "実績")) is None
+
+    def test_only_the_columns_to_fill_in_can_be_typed_in(self, client, plan_admin, year_2025):
+        client.force_login(plan_admin)
+        sheet = export(client).worksheets[0]
+        assert sheet.protection.sheet and not sheet.protection.password
+        editable = {"進捗状況", "今後の方向性", "実績", "課題", "今後の取組"}
+        for number in (1, 86, 120):
+            for header in HEADERS:
+                assert cell_of(sheet, number, header).protection.locked == (header not in editable), header
+        assert all(cell.protection.locked for cell in sheet[1])  # the header row
+
+    def test_the_instructions_sheet_explains_the_lists_and_the_protection(
+        self, client, plan_admin, year_2025
+    ):
+        client.force_login(plan_admin)
+        workbook = export(client)
+        assert workbook.sheetnames[1] == "記入方法"
+        guide = {row[0]: row[1] for row in workbook["記入方法"].iter_rows(min_row=2, values_only=True)}
+        assert "概ね順調" in guide["進捗状況"] and "一覧" in guide["進捗状況"]
+        assert "見直し・改善" in guide["今後の方向性"]
+        assert "パスワード" in guide["シートの保護"]
+        assert "変更できません" in guide["No.・年度・版"]
+        assert workbook["記入方法"].protection.sheet
+
+    def test_filling_in_the_allowed_cells_imports_through_the_services(self, client, plan_admin, year_2025):
+        client.force_login(plan_admin)
+        response = client.get(reverse("plan:progress_export", args=[2025]))
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        sheet = workbook.worksheets[0]
+        edits = {
+            (111, "進捗状況"): "順調",
+            (111, "今後の方向性"): "拡充",
+            (111, "実績"): "全校で実施した",
+            (86, "課題"): "担い手の確保",
+        }
+        for (number, header), value in edits.items():
+            cell = cell_of(sheet, number, header)
+            assert not cell.protection.locked  # what a person with Excel can change
+            if header in ("進捗状況", "今後の方向性"):
+                assert value in list_validation_of(sheet, cell).formula1
+            cell.value = value
+        content = as_upload(workbook).read()
+
+        plan = record(111).measure.plan
+        preview = progress_import_parse(file=content, plan=plan, user=plan_admin, filename="記入済み.xlsx")
+        assert preview.errors == [] and preview.conflicts == []
+        assert sorted(update.number for update in preview.updates) == [86, 111]
+        assert progress_import_apply(data=preview.to_session(), user=plan_admin) == (2, 4)
+        assert (record(111).assessment, record(111).direction, record(111).achievements) == (
+            "on_track",
+            "expand",
+            "全校で実施した",
+        )
+        assert record(86).issues == "担い手の確保"

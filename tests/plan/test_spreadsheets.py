@@ -13,6 +13,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plan.common.spreadsheets import (
+    Chart,
+    Choices,
+    Input,
     Sheet,
     SpreadsheetError,
     read_csv_rows,
@@ -389,3 +392,243 @@ def test_csv_response_adds_the_extension_and_carries_the_bom():
 def test_csv_response_refuses_more_than_one_sheet():
     with pytest.raises(ValueError):
         spreadsheet_response([measures_sheet(), measures_sheet()], filename="x", file_format="csv")
+
+
+# --- sheets people fill in: drop-down lists, protection, hidden cells ---------------------------------
+
+ASSESSMENT = Choices(label="進捗状況", values=("順調", "概ね順調", "遅れ", "未着手", "完了"))
+
+
+def validations_of(worksheet) -> dict[str, tuple[str, object]]:
+    """Each validated cell (「D2」) with its validation's formula and the validation."""
+    cells = {}
+    for validation in worksheet.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            for row in worksheet.iter_rows(
+                min_row=cell_range.min_row,
+                max_row=cell_range.max_row,
+                min_col=cell_range.min_col,
+                max_col=cell_range.max_col,
+            ):
+                for cell in row:
+                    cells[cell.coordinate] = (validation.formula1, validation)
+    return cells
+
+
+def test_xlsx_input_cells_offer_their_choices_and_excel_refuses_others_in_japanese():
+    rows = [
+        [number, Input("順調" if number == 1 else None, ASSESSMENT), Input("実施した")]
+        for number in (1, 2, 3)
+    ]
+    worksheet = open_xlsx(write_xlsx([Sheet("進捗", ["No.", "進捗状況", "実績"], rows)])).active
+
+    validations = validations_of(worksheet)
+    assert set(validations) == {"B2", "B3", "B4"}  # the column's cells, not the header or 実績
+    formula, validation = validations["B2"]
+    assert formula == '"順調,概ね順調,遅れ,未着手,完了"'
+    assert validation.type == "list" and validation.allow_blank
+    assert validation.showErrorMessage and validation.errorStyle == "stop"
+    assert "進捗状況" in validation.error and "概ね順調" in validation.error
+    assert JAPANESE.search(validation.errorTitle)
+    # One validation for the column, as one range.
+    assert [str(v.sqref) for v in worksheet.data_validations.dataValidation] == ["B2:B4"]
+    assert worksheet["B2"].value == "順調" and worksheet["C2"].value == "実施した"
+
+
+def test_xlsx_protected_sheet_locks_everything_but_the_input_cells_without_a_password():
+    rows = [[1, Input("順調", ASSESSMENT), Input("=HYPERLINK(1)"), 2025]]
+    worksheet = open_xlsx(
+        write_xlsx([Sheet("進捗", ["No.", "進捗状況", "実績", "年度"], rows, protected=True)])
+    ).active
+
+    assert worksheet.protection.sheet
+    assert not worksheet.protection.password
+    assert not worksheet.protection.autoFilter  # filtering is still allowed
+    assert worksheet["A1"].protection.locked and worksheet["A2"].protection.locked
+    assert worksheet["D2"].protection.locked
+    assert not worksheet["B2"].protection.locked and not worksheet["C2"].protection.locked
+    # An input cell keeps the safe-cell rule.
+    assert worksheet["C2"].value == "=HYPERLINK(1)"
+    assert worksheet["C2"].data_type == "s" and worksheet["C2"].quotePrefix
+
+
+def test_xlsx_sheet_is_not_protected_unless_asked():
+    worksheet = open_xlsx(write_xlsx([Sheet("進捗", ["No."], [[Input(1)]])])).active
+    assert not worksheet.protection.sheet
+
+
+def test_xlsx_hides_the_columns_and_rows_asked_for():
+    rows = [["回答", "key1"], ["識別", "meta:version"]]
+    worksheet = open_xlsx(
+        write_xlsx([Sheet("回答", ["回答", "キー"], rows, hidden_columns=[2], hidden_rows=[1])])
+    ).active
+
+    assert worksheet.column_dimensions["B"].hidden and not worksheet.column_dimensions["A"].hidden
+    assert worksheet.row_dimensions[3].hidden and not worksheet.row_dimensions[2].hidden
+    assert worksheet["B3"].value == "meta:version"
+
+
+def test_xlsx_a_list_too_long_to_type_in_place_is_kept_on_a_hidden_sheet():
+    many = Choices(
+        label="団体", values=tuple(f"特定非営利活動法人 支援団体{number:03}" for number in range(30))
+    )
+    comma = Choices(label="区分", values=("A,B", "C"))
+    rows = [[Input(None, many), Input("C", comma)]]
+    workbook = open_xlsx(write_xlsx([Sheet("回答", ["団体", "区分"], rows)]))
+
+    assert workbook.sheetnames == ["回答", "選択肢"]
+    lists = workbook["選択肢"]
+    assert lists.sheet_state == "hidden"
+    assert [row[0] for row in lists.iter_rows(values_only=True)] == list(many.values)
+    assert [lists["B1"].value, lists["B2"].value] == ["A,B", "C"]
+    validations = validations_of(workbook["回答"])
+    assert validations["A2"][0] == "'選択肢'!$A$1:$A$30"
+    assert validations["B2"][0] == "'選択肢'!$B$1:$B$2"
+
+
+def test_csv_writes_an_input_cells_value():
+    sheet = Sheet("進捗", ["No.", "進捗状況"], [[1, Input("順調", ASSESSMENT)], [2, Input("=1+1")]])
+    assert write_csv(sheet).decode("utf-8-sig").splitlines() == ["No.,進捗状況", "1,順調", "2,'=1+1"]
+
+
+# --- write-only mode and normal mode write the same workbook --------------------------------------
+
+
+def every_kind_of_sheet() -> list[Sheet]:
+    aware = datetime.datetime(2025, 4, 1, 0, 30, tzinfo=datetime.UTC)
+    rows = [
+        [1, "相談体制の強化", Input("順調", ASSESSMENT), Input("実施した"), 2025, Decimal("12.50")],
+        [2, '=HYPERLINK("http://example.com")', Input(None, ASSESSMENT), Input("+81\n二行目"), 2025, 0.25],
+        [
+            3,
+            "支援調整会議の設置に向けた検討を進めている。" * 6,
+            Input("遅れ", ASSESSMENT),
+            Input(None),
+            2024,
+            None,
+        ],
+        [4, "#N/A", "-3", "@SUM(A1)", datetime.date(2025, 3, 1), aware],
+        [5, True, datetime.time(9, 30), "\tx", 2025, 1],
+        ["meta:version", "識別", Input(None, ASSESSMENT), None, 2025, 7],
+    ]
+    return [
+        Sheet(
+            "進捗",
+            ["No.", "事項", "進捗状況", "実績", "年度", "値"],
+            rows,
+            column_widths=[6, 0, 12],  # the rest estimated
+            protected=True,
+            hidden_columns=[6],
+            hidden_rows=[5],
+            charts=[Chart(title="値", row=0, first_column=5, last_column=6)],
+        ),
+        # A generator with every width given: streamed without being measured.
+        Sheet(
+            "一覧",
+            ["No.", "名称"],
+            ([number, f"団体{number}" * number] for number in range(1, 30)),
+            column_widths=[6, 20],
+        ),
+    ]
+
+
+def workbook_facts(content: bytes) -> dict:
+    """What a person or the import would notice, sheet by sheet."""
+    workbook = open_xlsx(content)
+    facts = {"sheets": workbook.sheetnames, "title": workbook.properties.title}
+    for worksheet in workbook.worksheets:
+        facts[worksheet.title] = {
+            "cells": [
+                (
+                    cell.coordinate,
+                    cell.value,
+                    cell.data_type,
+                    cell.number_format,
+                    cell.quotePrefix,
+                    cell.font.name,
+                    cell.font.b,
+                    cell.fill.fill_type,
+                    cell.alignment.wrap_text,
+                    cell.alignment.vertical,
+                    cell.border.left.style,
+                    cell.protection.locked,
+                )
+                for row in worksheet.iter_rows()
+                for cell in row
+            ],
+            "widths": {
+                letter: (dimension.width, dimension.hidden)
+                for letter, dimension in worksheet.column_dimensions.items()
+            },
+            "hidden rows": sorted(
+                row for row, dimension in worksheet.row_dimensions.items() if dimension.hidden
+            ),
+            "validations": sorted(
+                (str(v.sqref), v.formula1, v.type, v.error, v.errorTitle, v.allow_blank)
+                for v in worksheet.data_validations.dataValidation
+            ),
+            "freeze": worksheet.freeze_panes,
+            "filter": worksheet.auto_filter.ref,
+            "print titles": worksheet.print_title_rows,
+            "page": (
+                worksheet.page_setup.paperSize,
+                worksheet.page_setup.orientation,
+                worksheet.page_setup.fitToWidth,
+                worksheet.page_setup.fitToHeight,
+                worksheet.sheet_properties.pageSetUpPr.fitToPage,
+                worksheet.page_margins.left,
+                worksheet.page_margins.top,
+            ),
+            "header and footer": (
+                worksheet.oddHeader.center.text,
+                worksheet.oddFooter.center.text,
+                worksheet.oddFooter.left.text,
+            ),
+            "protection": (
+                worksheet.protection.sheet,
+                worksheet.protection.password,
+                worksheet.protection.sort,
+            ),
+            "charts": [type(chart).__name__ for chart in worksheet._charts],
+            "state": worksheet.sheet_state,
+        }
+    return facts
+
+
+def test_write_only_and_normal_mode_give_the_same_workbook():
+    streamed = write_xlsx(
+        every_kind_of_sheet(), title="推進委員会資料", footer="令和7年4月1日現在", write_only=True
+    )
+    in_memory = write_xlsx(
+        every_kind_of_sheet(), title="推進委員会資料", footer="令和7年4月1日現在", write_only=False
+    )
+
+    streamed_facts, in_memory_facts = workbook_facts(streamed), workbook_facts(in_memory)
+    assert streamed_facts == in_memory_facts
+    # …and they are the facts intended, not the same mistake twice.
+    sheet = streamed_facts["進捗"]
+    cells = {cell[0]: cell for cell in sheet["cells"]}
+    assert cells["B3"][1:5] == ('=HYPERLINK("http://example.com")', "s", "General", True)
+    assert cells["F2"][1:3] == (12.5, "n")  # a Decimal as a number
+    assert cells["E5"][3] == "yyyy/m/d" and cells["F5"][3] == "yyyy/m/d h:mm"
+    assert cells["B4"][8] and cells["D3"][8]  # long text and a line break wrap
+    assert cells["C2"][11] is False and cells["A2"][11] is True  # input unlocked, key locked
+    assert sheet["validations"][0][0] == "C2:C4 C7"
+    assert sheet["hidden rows"] == [7] and sheet["widths"]["F"][1]
+    assert sheet["widths"]["A"][0] == 6 and sheet["widths"]["B"][0] == 60  # given, and estimated to the cap
+    assert sheet["filter"] == "A1:F7" and sheet["freeze"] == "A2" and sheet["print titles"] == "$1:$1"
+    assert sheet["charts"] == ["BarChart"]
+    assert streamed_facts["一覧"]["filter"] == "A1:B30"
+
+
+def test_xlsx_is_written_in_write_only_mode_by_default(monkeypatch):
+    modes = []
+    workbook_class = openpyxl.Workbook
+
+    def recording_workbook(*args, **kwargs):
+        modes.append(kwargs.get("write_only", False))
+        return workbook_class(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "Workbook", recording_workbook)
+    write_xlsx([measures_sheet()])
+    assert modes == [True]
