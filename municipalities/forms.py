@@ -220,7 +220,16 @@ class AnnualReturnForm(forms.ModelForm):
     `annual_return_submit`. `user` decides which organisations are offered: never a
     temporary-protection provider whose name the user may not see (meetings.access)."""
 
-    expected_version = forms.IntegerField(label="編集を始めた版", widget=forms.HiddenInput, min_value=1)
+    expected_version = forms.IntegerField(
+        label="編集を始めた版",
+        widget=forms.HiddenInput,
+        min_value=1,
+        # Only a page sent without its hidden field (or with it altered) gets here: say what to do.
+        error_messages={
+            key: "編集を始めた版がわからないため、保存しませんでした。入力した内容を控えてから、画面を開き直してください。"
+            for key in ("required", "invalid", "min_value")
+        },
+    )
 
     class Meta:
         model = AnnualReturn
@@ -322,6 +331,8 @@ class AnnualReturnForm(forms.ModelForm):
         for name in names:
             for message in self[name].errors:
                 listed.append((self[name], message))
+        # The hidden version has no place on the page to point to: its message is listed as text.
+        listed += [(None, message) for message in self["expected_version"].errors]
         listed += [(None, message) for message in self.non_field_errors()]
         return listed
 
