@@ -84,14 +84,7 @@ def briefing_plan_and_year(fiscal_year: int) -> tuple[Plan, FiscalYear]:
 
 def briefing_workbook(*, fiscal_year: int, form: str, as_of: datetime.date | None = None) -> bytes:
     """The briefing workbook for `fiscal_year` in `form` ("members" or "public"), as xlsx bytes."""
-    if form not in BriefingForm.ALL:
-        raise BriefingError("資料の種類は members（委員用）か public（公表用）を指定してください。")
-    plan, year = briefing_plan_and_year(int(fiscal_year))
-    context = _Context(plan, year, form, as_of or timezone.localdate(), AnonymousUser())
-    # Every plan year up to the briefing's, for the indicators' trend.
-    figures = indicator_year_figures(FiscalYear.range(plan.start_fiscal_year, year.year))
-    returns = _year_returns(year)
-    municipality_rows, totals = _municipality_rows(context, figures, returns)
+    context, figures, returns, municipality_rows, totals = _prepare(fiscal_year, form, as_of)
     sheets = [
         _overview_sheet(context, figures, returns, totals),
         _progress_sheet(context),
@@ -105,9 +98,67 @@ def briefing_workbook(*, fiscal_year: int, form: str, as_of: datetime.date | Non
         _totals_sheet(totals),
         _meeting_sheet(context),
     ]
-    title = f"{plan.short_name} 推進委員会資料 {year.label}（{BriefingForm.LABELS[form]}）"
     footer = f"{era_date(context.as_of, western=True)}現在"
-    return write_xlsx(sheets, title=title, footer=footer)
+    return write_xlsx(sheets, title=_title(context), footer=footer)
+
+
+def _prepare(fiscal_year: int, form: str, as_of: datetime.date | None):
+    """What every part of the briefing is made from, read once: the year's indicator figures, its
+    returns and the municipalities' records and totals (the workbook and the print view share it)."""
+    if form not in BriefingForm.ALL:
+        raise BriefingError("資料の種類は members（委員用）か public（公表用）を指定してください。")
+    plan, year = briefing_plan_and_year(int(fiscal_year))
+    context = _Context(plan, year, form, as_of or timezone.localdate(), AnonymousUser())
+    # Every plan year up to the briefing's, for the indicators' trend.
+    figures = indicator_year_figures(FiscalYear.range(plan.start_fiscal_year, year.year))
+    returns = _year_returns(year)
+    municipality_rows, totals = _municipality_rows(context, figures, returns)
+    return context, figures, returns, municipality_rows, totals
+
+
+def _title(context: _Context) -> str:
+    return f"{context.plan.short_name} 推進委員会資料 {context.year.label}（{BriefingForm.LABELS[context.form]}）"
+
+
+# --- briefing print view (issue 12 item 4) ---------------------------------------------------------
+
+
+@dataclass
+class BriefingSummary:
+    """The 概要 and 指標 content of the briefing workbook, for the print view
+    (config.briefing_views.briefing_print): the 概要 sheet the workbook writes, and the indicator
+    figures its 指標 sheet is made from (the page shows their labels and charts)."""
+
+    title: str
+    year: FiscalYear
+    form: str
+    as_of: datetime.date
+    overview: Sheet
+    figures: list[IndicatorFigures]
+
+    @property
+    def form_label(self) -> str:
+        return BriefingForm.LABELS[self.form]
+
+    @property
+    def as_of_label(self) -> str:
+        return era_date(self.as_of, western=True)
+
+
+def briefing_summary(*, fiscal_year: int, form: str, as_of: datetime.date | None = None) -> BriefingSummary:
+    """The 概要 and 指標 content of the briefing for `fiscal_year` in `form`, as data to render."""
+    context, figures, returns, _rows, totals = _prepare(fiscal_year, form, as_of)
+    return BriefingSummary(
+        title=_title(context),
+        year=context.year,
+        form=form,
+        as_of=context.as_of,
+        overview=_overview_sheet(context, figures, returns, totals),
+        figures=figures,
+    )
+
+
+# --- end briefing print view ---
 
 
 # --- 概要 -----------------------------------------------------------------------------------------

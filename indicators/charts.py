@@ -118,3 +118,17 @@ def indicator_chart_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def figures_chart_svg(figures, this_year) -> str:
+    """The chart of one indicator's IndicatorFigures (indicators.selectors), years after
+    `this_year` (a FiscalYear) marked 未到来: the indicators' page and the briefing's print view."""
+    indicator = figures.indicator
+    return indicator_chart_svg(
+        [(figure.fiscal_year, figure.value) for figure in figures.years],
+        baseline=indicator.baseline_value,
+        target=indicator.target_value,
+        unit=indicator.unit,
+        title=f"{indicator.symbol} {indicator.name}の推移",
+        not_yet=[figure.fiscal_year for figure in figures.years if figure.fiscal_year > this_year.year],
+    )

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from indicators.access import can_see_indicators
-from indicators.charts import indicator_chart_svg
+from indicators.charts import figures_chart_svg
 from indicators.computations import INDICATOR_NUMBERS, PartnerSource
 from indicators.selectors import format_value, indicator_year_figures
 from meetings import access as meetings_access
@@ -55,15 +55,7 @@ def _chosen_year(request, years: list[FiscalYear], default: FiscalYear) -> Fisca
 
 
 def _chart(figures, this_year: FiscalYear) -> str:
-    indicator = figures.indicator
-    svg = indicator_chart_svg(
-        [(figure.fiscal_year, figure.value) for figure in figures.years],
-        baseline=indicator.baseline_value,
-        target=indicator.target_value,
-        unit=indicator.unit,
-        title=f"{indicator.symbol} {indicator.name}の推移",
-        not_yet=[figure.fiscal_year for figure in figures.years if figure.fiscal_year > this_year.year],
-    )
+    svg = figures_chart_svg(figures, this_year)
     return mark_safe(svg)  # noqa: S308 — indicator_chart_svg escapes every text it writes
 
 

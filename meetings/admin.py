@@ -424,17 +424,25 @@ class OrganizationAdmin(MaskedTextAdmin, ServiceAdmin, SimpleHistoryAdmin):
     inlines = [OrganizationRoleInline]
 
     def get_queryset(self, request):
-        return (
-            access.organizations_named_for(request.user)
-            .annotate(meeting_count=Count("meetings_attended", distinct=True))
-            .prefetch_related("roles")
-            .order_by("name_hidden", "name")
-        )
+        organizations = access.organizations_named_for(request.user).order_by("name_hidden", "name")
+        match = request.resolver_match
+        if match is not None and match.url_name == "autocomplete":
+            # The meeting form's search (autocomplete_fields) shows names only: no count grouped
+            # over the whole registry, no roles.
+            return organizations
+        return organizations.annotate(
+            meeting_count=Count("meetings_attended", distinct=True)
+        ).prefetch_related("roles")
 
     def get_search_results(self, request, queryset, search_term):
         if search_term:
             queryset = access.organizations_findable_by(request.user, queryset)
         return super().get_search_results(request, queryset, search_term)
+
+    def autocomplete_label(self, request, organization):
+        """The meeting form's search (plan.adminsite.site.LabelledAutocompleteJsonView): the name as
+        the list prints it, a provider's name inside another's masked too."""
+        return str(show_masked(organization, request.user))
 
     def has_view_permission(self, request, obj=None):
         if obj is not None and not access.can_open_organization(request.user, obj):
@@ -589,7 +597,10 @@ class MeetingAdmin(MaskedTextAdmin, MaskedOrganizationsMixin, ServiceAdmin, Simp
         "minutes_file",
         "decisions",
     ]
-    filter_horizontal = ["attending_organizations"]
+    # Chosen by a search over the organisation admin (its get_queryset and get_search_results mask
+    # and hide providers' names as its list does), not from every organisation on the page: with
+    # 20,000 of them filter_horizontal took two seconds (issue 13).
+    autocomplete_fields = ["attending_organizations"]
     inlines = [AgendaItemInline, FollowUpInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

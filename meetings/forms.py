@@ -1,8 +1,10 @@
+import datetime
 import re
 import unicodedata
 
 from django import forms
 from django.forms import inlineformset_factory
+from django.forms.utils import ErrorDict
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -19,6 +21,8 @@ from meetings.models import (
     Tier,
 )
 from meetings.names import clean_organization_name, organization_name_key
+from meetings.provider_names import mask_provider_names
+from meetings.search import organizations_matching
 from meetings.services import ItemChange
 from plan.common.fiscal_year import FiscalYear
 from plan.common.form_fields import RecordsChoiceField, fits_column
@@ -29,12 +33,19 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 _NUMBER_SEPARATORS = re.compile(r"[\s,、，;；/・]+")
 
 
+def organization_choice_label(organization, user=None) -> str:
+    """An organisation as a choice: its name as the user may read it, and its kind. With `user`,
+    a provider's name inside another organisation's name is masked too, as on the pages."""
+    # str(): the name as meetings.access named it for the user (masked if loaded otherwise).
+    label = f"{organization}（{organization.get_kind_display()}）"
+    return label if user is None else mask_provider_names(label, user)
+
+
 class OrganizationChoiceField(RecordsChoiceField):
     """Organisations, each labelled with the name the user may see."""
 
     def label_from_instance(self, obj):
-        # str(): the name as meetings.access named it for the user (masked if loaded otherwise).
-        return f"{obj}（{obj.get_kind_display()}）"
+        return organization_choice_label(obj)
 
 
 class MeasureNumbersField(forms.CharField):
@@ -79,7 +90,13 @@ def _measure_numbers(instance) -> str:
     return ", ".join(str(measure.number) for measure in instance.measures.all())
 
 
+ORGANIZATION_QUERY = "organization_q"  # the search field of the meeting form's organisation picker
+
+
 class MeetingForm(forms.ModelForm):
+    # Checked against every organisation the user sees, but rendered as checkboxes for the chosen
+    # ones and the matches of a search only (`organizations_chosen`, `organizations_found`): one
+    # checkbox per registered organisation made the page 2.4 MB with 20,000 of them (issue 13).
     attending_organizations = OrganizationChoiceField(
         label="出席した関係機関・団体",
         queryset=Organization.objects.none(),
@@ -126,13 +143,51 @@ class MeetingForm(forms.ModelForm):
         self.fields["tier"].queryset = Tier.objects.for_meetings().select_related("body")
         self.fields["tier"].empty_label = "（推進委員会のときは選ばない）"
         self.fields["tier"].label_from_instance = lambda tier: f"{tier.body.short_name}：{tier}"
-        self.fields["attending_organizations"].queryset = access.organizations_visible_to(user).order_by(
-            "kind", "name"
+        organizations = access.organizations_visible_to(user)
+        field = self.fields["attending_organizations"]
+        field.queryset = organizations.order_by("kind", "name")
+        self.organization_query = str(self.data.get(ORGANIZATION_QUERY) or "").strip()[:100]
+        chosen_ids = self._chosen_organization_ids()
+        self.organizations_chosen = (
+            list(organizations.filter(pk__in=chosen_ids).order_by("name_hidden", "name"))
+            if chosen_ids
+            else []
         )
+        self.organizations_found = (
+            organizations_matching(user, self.organization_query, exclude=chosen_ids)
+            if self.organization_query
+            else []
+        )
+        field.widget.choices = [
+            (org.pk, organization_choice_label(org, user))
+            for org in self.organizations_chosen + self.organizations_found
+        ]
         if not (self.instance.pk and self.instance.minutes_file):
             del self.fields["remove_minutes_file"]
         # The cap follows settings.UPLOAD_LIMITS, so the help text is built when the form is.
         self.fields["minutes_upload"].help_text = minutes_file_help_text()
+
+    def _chosen_organization_ids(self) -> list[int]:
+        """The organisations ticked in what was sent, or else those recorded for the meeting."""
+        if self.is_bound:
+            name = self.add_prefix("attending_organizations")
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name) or []
+            if isinstance(values, str):
+                values = [values]
+        else:
+            values = [
+                getattr(value, "pk", value) for value in self.initial.get("attending_organizations") or []
+            ]
+        key_field = Organization._meta.pk
+        ids = []
+        for value in values:
+            try:
+                pk = int(value)
+            except (TypeError, ValueError):
+                continue  # the field's own check answers it
+            if fits_column(key_field, pk):
+                ids.append(pk)
+        return list(dict.fromkeys(ids))
 
     def clean_minutes_upload(self):
         upload = self.cleaned_data.get("minutes_upload")
@@ -170,19 +225,49 @@ class FollowUpForm(forms.ModelForm):
         self.fields["measure_numbers"].initial = _measure_numbers(self.instance)
 
 
+# One empty row each: more are added by 「行を追加」 (static/js/formset-add-row.js, or without
+# JavaScript a submit that shows the form again with one more row: MeetingEditor).
 AgendaFormSet = inlineformset_factory(
-    Meeting, AgendaItem, form=AgendaItemForm, extra=3, can_delete=True, can_delete_extra=False, max_num=50
+    Meeting, AgendaItem, form=AgendaItemForm, extra=1, can_delete=True, can_delete_extra=False, max_num=50
 )
 FollowUpFormSet = inlineformset_factory(
-    Meeting, FollowUp, form=FollowUpForm, extra=2, can_delete=True, can_delete_extra=False, max_num=50
+    Meeting, FollowUp, form=FollowUpForm, extra=1, can_delete=True, can_delete_extra=False, max_num=50
 )
+
+ADD_ROW = "add_row_"  # + a formset's prefix: the no-JavaScript 「行を追加」 button's name
+SEARCH_ORGANIZATIONS = "organization_search"  # the no-JavaScript search button's name
+
+
+def _with_one_more_row(data, prefix: str, most: int):
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, ""))
+    except ValueError:
+        return data  # a broken management form: the formset reports it
+    data[key] = str(min(total + 1, most))
+    return data
 
 
 class MeetingEditor:
-    """The meeting form and its two formsets, checked and saved as one."""
+    """The meeting form and its two formsets, checked and saved as one.
+
+    Without JavaScript, two buttons send the form only to show it again, saving nothing and
+    keeping what was typed (`redisplayed`): 「行を追加して再表示」 (one more empty row in a list) and
+    the organisation search (the matching organisations as checkboxes)."""
+
+    prefixes = {"agenda": AgendaFormSet, "followups": FollowUpFormSet}
 
     def __init__(self, data=None, files=None, *, instance=None, user):
         instance = instance or Meeting()
+        self.row_added_to = next(
+            (prefix for prefix in self.prefixes if data is not None and f"{ADD_ROW}{prefix}" in data), None
+        )
+        self.redisplayed = bool(self.row_added_to or (data is not None and SEARCH_ORGANIZATIONS in data))
+        # A file cannot be sent back to the browser: it must be chosen again after a redisplay.
+        self.file_dropped = self.redisplayed and bool(files and files.get("minutes_upload"))
+        if self.row_added_to:
+            data = _with_one_more_row(data, self.row_added_to, self.prefixes[self.row_added_to].max_num)
         self.form = MeetingForm(data, files, instance=instance, user=user)
         agenda_queryset = instance.agenda_items.prefetch_related("measures") if instance.pk else None
         follow_up_queryset = instance.follow_ups.prefetch_related("measures") if instance.pk else None
@@ -195,8 +280,29 @@ class MeetingEditor:
             prefix="followups",
             queryset=follow_up_queryset or FollowUp.objects.none(),
         )
+        if self.redisplayed:
+            self._show_again()
+
+    def _show_again(self):
+        """Shown again as typed, without error messages: nothing was meant to be saved yet. (Errors
+        set as empty are what Django reads instead of checking the forms.)"""
+        for formset in (self.agenda, self.follow_ups):
+            for form in formset.forms:
+                form._errors = ErrorDict()
+            formset._errors = [form.errors for form in formset.forms]
+            formset._non_form_errors = formset.error_class(error_class="nonform", renderer=formset.renderer)
+        self.form._errors = ErrorDict()
+        if self.row_added_to:
+            # The new row's first field takes the focus, as the script's 「行を追加」 does.
+            formset = self.agenda if self.row_added_to == "agenda" else self.follow_ups
+            new_row = formset.forms[-1] if formset.forms else None
+            if new_row is not None and not new_row.instance.pk and new_row.visible_fields():
+                new_row.visible_fields()[0].field.widget.attrs["autofocus"] = True
 
     def is_valid(self) -> bool:
+        """False, with nothing checked, when the form was sent only to be shown again."""
+        if self.redisplayed:
+            return False
         results = [self.form.is_valid(), self.agenda.is_valid(), self.follow_ups.is_valid()]
         return all(results)
 
@@ -304,6 +410,20 @@ class YearForm(forms.Form):
         if self.is_valid() and self.cleaned_data.get("year"):
             return FiscalYear(self.cleaned_data["year"])
         return default
+
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+# The calendar's months: within these years the previous and next months are always dates.
+CALENDAR_YEARS = range(1901, 2100)
+
+
+def calendar_month(text) -> datetime.date | None:
+    """The first day of the month `text` names (「2025-04」, as <input type="month"> sends it), or
+    None when it names none."""
+    match = _MONTH.match(str(text or ""))
+    if not match or int(match[1]) not in CALENDAR_YEARS or not 1 <= int(match[2]) <= 12:
+        return None
+    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 # --- organisations ------------------------------------------------------------------------------

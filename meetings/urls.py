@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import export_views, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("measures/<int:number>/", views.measure_meetings, name="measure_meetings"),
     path("bodies/<slug:code>/", views.body_detail, name="body_detail"),
     path("organizations/", views.organization_list, name="organization_list"),
+    # --- list exports (issue 12 item 6): ?format=xlsx|csv with the list's filters ---
+    path("export/", export_views.meeting_list_export_view, name="meeting_list_export"),
+    path("organizations/export/", export_views.organization_list_export_view, name="organization_list_export"),
+    # --- end list exports ---
+    # the meeting form's organisation search (issue 13)
+    path("organizations/search.json", views.organization_search_json, name="organization_search"),
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),

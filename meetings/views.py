@@ -5,12 +5,12 @@ Thin views: permission (meetings.access: its decorators, its querysets scoped to
 """
 
 import datetime
-from collections import Counter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import FileResponse, Http404
+from django.db.models.functions import TruncMonth
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from meetings import access, services
 from meetings.files import content_type_for
 from meetings.forms import (
     AWAITING_RECORD,
+    CALENDAR_YEARS,
     CaseReviewForm,
     MeetingEditor,
     MeetingFilterForm,
@@ -29,6 +30,8 @@ from meetings.forms import (
     OrganizationRoleFormSet,
     OrganizationSearchForm,
     YearForm,
+    calendar_month,
+    organization_choice_label,
 )
 from meetings.models import (
     CASE_REVIEW_TIER_CODE,
@@ -42,10 +45,16 @@ from meetings.models import (
     OrganizationMerge,
     OrganizationRole,
 )
-from meetings.names import LEGAL_FORMS, clean_organization_name
 from meetings.provider_names import search_words, text_matches, typed_texts, warn_about_provider_names
 from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
-from meetings.search import MeetingSearchForm, meetings_matching
+from meetings.search import (
+    ORGANIZATIONS_SHOWN,
+    MeetingSearchForm,
+    meetings_matching,
+    organization_search_words,
+    organizations_by_id,
+    organizations_matching,
+)
 from meetings.selectors import meetings_concerning_measure
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import spreadsheet_response
@@ -149,47 +158,70 @@ def measure_meetings(request, number):
 
 @access.meetings_reader_required
 def meeting_calendar(request):
-    """The fiscal year month by month, April to March."""
-    plan, default_year = _plan_and_default_year()
-    form = YearForm(request.GET, plan=plan, default_year=default_year)
-    fiscal_year = form.fiscal_year(default_year)
+    """One month at a time (?month=2025-04), its meetings only (issue 13: the page read every
+    meeting), with the fiscal year's months as links, each with its number of meetings."""
+    visible = access.meetings_visible_to(request.user)
+    month = _calendar_month(request.GET, visible)
+    following = _next_month(month)
     meetings = (
-        access.meetings_visible_to(request.user)
-        .in_fiscal_year(fiscal_year)
+        visible.filter(date__gte=month, date__lt=following)
         .select_related("body", "tier")
         .order_by("date", "start_time", "id")
     )
-    by_month = {}
-    for meeting in meetings:
-        by_month.setdefault((meeting.date.year, meeting.date.month), []).append(meeting)
-    case_review_months = Counter(
-        (day.year, day.month)
-        for day in access.case_reviews_counted_for(request.user)
-        .in_fiscal_year(fiscal_year)
-        .values_list("date", flat=True)
+    fiscal_year = FiscalYear.of(month)
+    counts = dict(
+        visible.in_fiscal_year(fiscal_year)
+        .annotate(month=TruncMonth("date"))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
     )
-    months = []
-    for offset in range(12):
-        month = (fiscal_year.start.month + offset - 1) % 12 + 1
-        year = fiscal_year.year + (1 if month < 4 else 0)
-        months.append(
-            {
-                "first_day": datetime.date(year, month, 1),
-                "meetings": by_month.get((year, month), []),
-                "case_reviews": case_review_months.get((year, month), 0),
-            }
-        )
+    year_months = []
+    first = fiscal_year.start.replace(day=1)
+    for _ in range(12):
+        year_months.append({"first_day": first, "count": counts.get(first, 0), "current": first == month})
+        first = _next_month(first)
     return render(
         request,
         "meetings/meeting_calendar.html",
         {
-            "form": form,
+            "month": month,
+            "meetings": meetings,
+            "case_reviews": access.case_reviews_counted_for(request.user)
+            .filter(date__gte=month, date__lt=following)
+            .count(),
             "fiscal_year": fiscal_year,
-            "months": months,
-            "previous_year": fiscal_year.previous(),
-            "next_year": fiscal_year.next(),
+            "year_months": year_months,
+            "previous_month": _previous_month(month),
+            "next_month": following,
         },
     )
+
+
+def _next_month(first_day: datetime.date) -> datetime.date:
+    return (first_day + datetime.timedelta(days=31)).replace(day=1)
+
+
+def _previous_month(first_day: datetime.date) -> datetime.date:
+    return (first_day - datetime.timedelta(days=1)).replace(day=1)
+
+
+def _calendar_month(params, visible) -> datetime.date:
+    """The month asked for (?month=2025-04); for a fiscal year (?year=2025, as the page's older
+    links say) its first month with a meeting; else this month, or the month of the next meeting
+    if this month has none."""
+    month = calendar_month(params.get("month"))
+    if month is not None:
+        return month
+    year = str(params.get("year") or "")
+    if year.isascii() and year.isdigit() and int(year) in CALENDAR_YEARS:
+        fiscal_year = FiscalYear(int(year))
+        first = visible.in_fiscal_year(fiscal_year).order_by("date").values_list("date", flat=True).first()
+        return (first or fiscal_year.start).replace(day=1)
+    this_month = timezone.localdate().replace(day=1)
+    upcoming = visible.filter(date__gte=this_month).order_by("date").values_list("date", flat=True).first()
+    return upcoming.replace(day=1) if upcoming else this_month
 
 
 @access.meetings_reader_required
@@ -350,12 +382,9 @@ def body_detail(request, code):
 
 
 def _search_words(text: str) -> list[str]:
-    """What to look for in names: the legal form is left out, since names are typed with or
-    without it and in its several spellings."""
-    text = clean_organization_name(text)
-    for form in LEGAL_FORMS:
-        text = text.replace(form, " ")
-    return [word for word in text.split() if word]
+    """What to look for in names, as the meeting form's organisation search looks for it (the
+    legal form left out)."""
+    return organization_search_words(text)
 
 
 @access.meetings_reader_required
@@ -440,6 +469,22 @@ def _names_matching(organizations, words, user):
     folded = search_words(" ".join(words))
     kept = [pk for pk, name in organizations.values_list("pk", "name") if text_matches([name], folded, user)]
     return organizations.filter(pk__in=kept)
+
+
+@access.meetings_reader_required
+def organization_search_json(request):
+    """At most 20 organisations matching ?q=, for the meeting form's search field
+    (static/js/organization-search.js): named, and found, as on the organisation list. Or
+    ?ids=1,2: those organisations by id, named likewise (chosen ones put back after an expired
+    session)."""
+    if "ids" in request.GET:
+        found = organizations_by_id(request.user, str(request.GET["ids"]).split(",")[:ORGANIZATIONS_SHOWN])
+    else:
+        found = organizations_matching(request.user, str(request.GET.get("q", ""))[:100])
+    return JsonResponse(
+        {"results": [{"id": org.pk, "label": organization_choice_label(org, request.user)} for org in found]},
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @access.meetings_reader_required

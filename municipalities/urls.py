@@ -1,6 +1,6 @@
 from django.urls import path
 
-from municipalities.views import officer, reminders, secretariat, shared, workbook
+from municipalities.views import exports, officer, reminders, secretariat, shared, workbook
 
 app_name = "municipalities"
 urlpatterns = [
@@ -36,4 +36,8 @@ urlpatterns = [
     path("review/<int:pk>/practice/", shared.practice_create, name="review_practice_create"),
     path("practices/<int:pk>/edit/", shared.practice_edit, name="review_practice_edit"),
     # --- end sharing back ---
+    # --- list exports (issue 12 item 6, municipalities/views/exports.py): ?format=xlsx|csv ---
+    path("mine/export/", exports.officer_returns_export_view, name="officer_returns_export"),
+    path("rounds/<int:year>/export/", exports.round_export_view, name="review_round_export"),
+    # --- end list exports ---
 ]

@@ -131,6 +131,11 @@ EXPECTED = {
     "meetings:organization_create": only("plan_admin"),
     "meetings:organization_edit": only("plan_admin"),
     "meetings:organization_merge": only("plan_admin"),
+    # --- issue 13: the meeting form's organisation search ---
+    # As the organisation list: every role, names masked and providers never found for those who
+    # may not see their names (tests/meetings/test_organization_search.py).
+    "meetings:organization_search": everyone_signed_in(),
+    # --- end issue 13: organisation search ---
     # Case records: the case permission only, a 404 (not 403) for everyone else, plan_admin included.
     **{
         f"meetings:case_review_{page}": {
@@ -176,6 +181,28 @@ EXPECTED = {
     # secretariat's only (tests/test_briefing.py).
     "briefing_download": only("viewer", "plan_admin"),
     # --- end briefing workbook ---
+    # --- list exports (issue 12 item 6) ---
+    # The lists' downloads have their list's access: progress, meetings and organisations for every
+    # role (a viewer gets the publication form); the round's returns for the secretariat; an
+    # officer's own returns for the officer (tests/test_list_exports.py).
+    "plan:progress_list_export": everyone_signed_in(),
+    "meetings:meeting_list_export": everyone_signed_in(),
+    "meetings:organization_list_export": everyone_signed_in(),
+    "municipalities:review_round_export": only("plan_admin"),
+    "municipalities:officer_returns_export": only("municipal_officer"),
+    # --- end list exports ---
+    # --- print and help (issue 12 item 4, issue 15 item 7) ---
+    # The briefing's print view follows the download's rule: the secretariat (members' form) and
+    # viewers (public form); tests/test_print_pages.py.
+    "briefing_print": only("viewer", "plan_admin"),
+    # 操作ガイド: every role reads every guide (they explain the screens); tests/test_help_pages.py.
+    "help": everyone_signed_in(),
+    "help_topic": everyone_signed_in(),
+    # --- end print and help ---
+    # --- accessibility policy (issue 14 item 8) ---
+    # ウェブアクセシビリティ方針: public, like any public body's; tests/test_accessibility_page.py.
+    "accessibility": PUBLIC,
+    # --- end accessibility policy ---
 }
 
 # Admin pages: only plan administrators get in; everyone else is sent to a login page.
@@ -315,6 +342,12 @@ def sample_kwargs(name, pattern):
     if name == "briefing_download":
         return {"year": 2025, "form": "public"}
     # --- end sample kwargs: briefing workbook ---
+    # --- sample kwargs: print and help ---
+    if name == "briefing_print":
+        return {"year": 2025}
+    if name == "help_topic":
+        return {"topic": "progress"}
+    # --- end sample kwargs: print and help ---
     if name == "admin:app_list":
         return {"app_label": "plan"}
     if name == "admin:view_on_site":

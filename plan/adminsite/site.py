@@ -9,6 +9,7 @@ from functools import update_wrapper
 from django.contrib import admin
 from django.contrib.admin.options import TO_FIELD_VAR, BaseModelAdmin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DataError, transaction
@@ -47,6 +48,22 @@ class PlanAdminSite(admin.AdminSite):
             else:
                 view = _guard_overflow(_guard_ids(view, model_admin))
         return super().admin_view(view, cacheable)
+
+    def autocomplete_view(self, request):
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
+
+
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete (autocomplete_fields), each result labelled by the searched model
+    admin's `autocomplete_label(request, obj)` where it has one: Django prints str(obj), and a
+    label may depend on who reads it (meetings' organisations: providers' names masked)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is not None:
+            result["text"] = label(self.request, obj)
+        return result
 
 
 class AdmittedOnlyAdmin:

@@ -62,6 +62,9 @@
   }
 
   function restore(form, values) {
+    // Fields a script adds on the page (the meeting form's extra rows, its chosen organisations:
+    // formset-add-row.js, organization-search.js) are added back first, so that they too are filled.
+    form.dispatchEvent(new CustomEvent("keep-typed:restore", { detail: { values: values } }));
     var seen = {};
     Array.prototype.forEach.call(form.elements, function (element) {
       if (!kept(element) || !(element.name in values)) return;

@@ -49,8 +49,17 @@ def test_the_secretariat_records_a_practitioners_meeting_seen_on_measure_9(
     agenda.get_by_label("議題").fill("一時保護からの円滑な退所について")
     agenda.get_by_label("関連する施策（番号）").fill("9")
 
-    page.get_by_label("特定非営利活動法人 ぱっぷす（民間団体）").check()
-    page.get_by_label("新宿区 子ども家庭支援センター（行政機関）").check()
+    # Organisations are found by a search, not listed one checkbox each (issue 13).
+    search = page.get_by_role("combobox", name="出席した団体を名称で探す")
+    found = page.get_by_role("listbox", name="見つかった団体")
+    search.fill("ぱっぷす")
+    found.get_by_role("option", name="特定非営利活動法人 ぱっぷす（民間団体）").click()
+    search.fill("子ども家庭")
+    expect(found.get_by_role("option")).to_have_count(1)
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(page.get_by_label("特定非営利活動法人 ぱっぷす（民間団体）")).to_be_checked()
+    expect(page.get_by_label("新宿区 子ども家庭支援センター（行政機関）")).to_be_checked()
     page.get_by_label("出席者数").fill("14")
 
     follow_up = page.get_by_role("group", name="対応事項 1", exact=True)

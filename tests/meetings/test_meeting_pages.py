@@ -151,20 +151,21 @@ class TestMeetingList:
 
 
 class TestCalendar:
+    """One month at a time (issue 13); more in tests/meetings/test_meeting_calendar.py."""
+
     def test_the_year_runs_april_to_march_with_each_meeting_in_its_month(self, client, viewer):
         committee_meeting(title="推進委員会 第1回", date=datetime.date(2025, 7, 30))
         committee_meeting(title="推進委員会 第2回", date=datetime.date(2026, 2, 5), status="planned")
         case_review(date=datetime.date(2025, 11, 4))
         client.force_login(viewer)
         response = client.get(reverse("meetings:meeting_calendar"), {"year": 2025})
-        months = [f"2025年{m}月" for m in range(4, 13)] + [f"2026年{m}月" for m in range(1, 4)]
-        month_texts = {
-            text_of(select_one(month, "h2")): text_of(month) for month in select(response, "li.calendar-month")
-        }
-        assert list(month_texts) == months
-        assert "推進委員会 第1回" in month_texts["2025年7月"]
-        assert "推進委員会 第2回" in month_texts["2026年2月"]
-        assert "個別ケース検討会議 1 件" in month_texts["2025年11月"]
+        months = [f"{m}月" for m in (*range(4, 13), 1, 2, 3)]
+        assert [text.split("（")[0] for text in texts_of(response, ".calendar-year a")] == months
+        assert "推進委員会 第1回" in text_of(select_one(response, "section.calendar-month"))
+        february = client.get(reverse("meetings:meeting_calendar"), {"month": "2026-02"})
+        assert "推進委員会 第2回" in text_of(select_one(february, "section.calendar-month"))
+        november = client.get(reverse("meetings:meeting_calendar"), {"month": "2025-11"})
+        assert "個別ケース検討会議 1 件" in text_of(select_one(november, "section.calendar-month"))
 
 
 class TestMeetingPage:
