@@ -16,7 +16,7 @@ from config.briefing import (
     briefing_workbook,
 )
 from indicators.charts import figures_chart_svg
-from plan.accounts.roles import Role, has_role, is_plan_admin
+from plan.accounts.roles import is_plan_admin, reads_publication_form
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import XLSX_CONTENT_TYPE, content_disposition
 
@@ -26,7 +26,7 @@ def can_download_briefing(user, form: str) -> bool:
     what may be published. Bureau staff and municipal officers read the pages instead."""
     if is_plan_admin(user):
         return True
-    return form == BriefingForm.PUBLIC and has_role(user, Role.VIEWER)
+    return form == BriefingForm.PUBLIC and reads_publication_form(user)
 
 
 @require_GET

@@ -22,7 +22,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from meetings.models import CaseReview, FollowUp, Meeting, Organization
-from plan.accounts.roles import Role, can_handle_case_records, has_role, is_plan_admin
+from plan.accounts.roles import Role, can_handle_case_records, has_role, is_plan_admin, reads_publication_form
 
 # Roles that read the content of closed (非公開) meetings: minutes, the minutes file, decisions and
 # follow-ups. The committee meets in closed session because it handles confidential information;
@@ -72,6 +72,11 @@ def can_see_case_records(user) -> bool:
     (plan administrators and superusers included only if they hold it). Everyone who sees meetings
     sees their counts (`case_reviews_counted_for`)."""
     return can_handle_case_records(user)
+
+
+def gets_publication_form(user) -> bool:
+    """Whether `user`'s downloads are the publication form (plan.accounts.roles)."""
+    return reads_publication_form(user)
 
 
 def can_see_provider_names(user) -> bool:

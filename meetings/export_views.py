@@ -4,12 +4,8 @@ access rule (every role), filters and masking (meetings.list_exports)."""
 from django.views.decorators.http import require_GET
 
 from meetings import access
-from meetings.list_exports import (
-    meeting_list_export,
-    meeting_list_query,
-    organization_list_export,
-    organization_list_query,
-)
+from meetings.list_exports import meeting_list_export, organization_list_export
+from meetings.selectors import meeting_list_query, organization_list_query
 from plan.common.list_exports import list_export_response, requested_format
 
 

@@ -9,20 +9,18 @@ same masking of providers' names (meetings.provider_names for free text, the reg
 and the list counts them only. All in a fixed number of queries, whatever the number of rows.
 """
 
-from dataclasses import dataclass
-
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count
 from django.utils import timezone
 
 from meetings import access
-from meetings.forms import AWAITING_RECORD, MeetingFilterForm, OrganizationSearchForm
-from meetings.models import Meeting, Organization, OrganizationRole
-from meetings.provider_names import mask_provider_names, text_matches
-from meetings.search import MeetingSearchForm, meetings_matching, organization_search_words
-from plan.accounts.roles import Role, role_of
+from meetings.models import Meeting, Organization
+from meetings.provider_names import mask_provider_names
+from meetings.selectors import (
+    MeetingListQuery,
+    OrganizationListQuery,
+)
 from plan.common.fiscal_year import FiscalYear
 from plan.common.list_exports import ListExport, form_conditions
-from plan.models import Plan
 
 PUBLICATION_NOTE = "公表用：閲覧者（推進委員等）向けの内容です。一時保護委託先の名称は伏せ字です。"
 MASKED_NOTE = "一時保護委託先の名称は伏せ字です。"
@@ -30,54 +28,12 @@ MASKED_NOTE = "一時保護委託先の名称は伏せ字です。"
 
 def reader_notes(user) -> list[str]:
     """What the reader's form leaves out, stated on the 「条件」 sheet."""
-    if role_of(user) == Role.VIEWER:
+    if access.gets_publication_form(user):
         return [PUBLICATION_NOTE]
     return [] if access.can_see_provider_names(user) else [MASKED_NOTE]
 
 
 # --- meetings -----------------------------------------------------------------------------------
-
-
-@dataclass
-class MeetingListQuery:
-    filters: MeetingFilterForm
-    search: MeetingSearchForm
-    fiscal_year: FiscalYear | None
-    meetings: object  # the queryset, in the page's order
-
-
-def meeting_list_query(user, params) -> MeetingListQuery:
-    """The meetings list's rows for `user` under the filters in `params`, as the page reads them
-    (meetings.views.meeting_list): the fiscal year (the reporting year unless another or every
-    year is asked for), the body, the tier, the state and the keyword."""
-    plan = Plan.objects.current()
-    default_year = plan.current_reporting_year() if plan else FiscalYear.current().previous()
-    filters = MeetingFilterForm(params, plan=plan, default_year=default_year)
-    meetings = access.meetings_visible_to(
-        user, Meeting.objects.select_related("body", "tier").order_by("-date", "-start_time", "-id")
-    )
-    fiscal_year, body, tier = default_year, None, None
-    if filters.is_valid():
-        fiscal_year = filters.fiscal_year()
-        body, tier = filters.cleaned_data["body"], filters.cleaned_data["tier"]
-        status, today = filters.cleaned_data["status"], timezone.localdate()
-        if status == AWAITING_RECORD:
-            meetings = meetings.filter(status=Meeting.Status.PLANNED, date__lt=today)
-        elif status == Meeting.Status.PLANNED:
-            meetings = meetings.filter(status=status, date__gte=today)
-        elif status:
-            meetings = meetings.filter(status=status)
-    if fiscal_year:
-        meetings = meetings.in_fiscal_year(fiscal_year).order_by("date", "start_time", "id")
-    if body:
-        meetings = meetings.filter(body=body)
-    if tier:
-        meetings = meetings.filter(tier=tier)
-    search = MeetingSearchForm(params)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
-    if query:
-        meetings = meetings_matching(meetings, query, user)
-    return MeetingListQuery(filters, search, fiscal_year, meetings)
 
 
 MEETING_HEADERS = [
@@ -135,45 +91,6 @@ def meeting_list_export(query: MeetingListQuery, user) -> ListExport:
 
 
 # --- organisations ------------------------------------------------------------------------------
-
-
-@dataclass
-class OrganizationListQuery:
-    form: OrganizationSearchForm
-    organizations: object  # the queryset, in the page's order (masked names last)
-
-
-def organization_list_query(user, params) -> OrganizationListQuery:
-    """The registry's rows for `user` under the page's search (name, kind, role), as the page reads
-    them (meetings.views.organization_list). A search by name or kind never returns a row whose
-    name is masked for the user, and a name is matched as the user reads it."""
-    form = OrganizationSearchForm(params)
-    organizations = (
-        access.organizations_visible_to(user)
-        .prefetch_related(Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date")))
-        .order_by("name_hidden", "kind", "name")
-    )
-    if form.is_valid():
-        if form.cleaned_data["q"]:
-            findable = access.organizations_findable_by(user, organizations)
-            words = organization_search_words(form.cleaned_data["q"])
-            kept = [
-                pk for pk, name in findable.values_list("pk", "name") if text_matches([name], words, user)
-            ]
-            organizations = findable.filter(pk__in=kept)
-        if form.cleaned_data["kind"]:
-            organizations = access.organizations_findable_by(user, organizations).filter(
-                kind=form.cleaned_data["kind"]
-            )
-        if form.cleaned_data["role"]:
-            organizations = organizations.filter(
-                Exists(
-                    OrganizationRole.objects.filter(
-                        organization=OuterRef("pk"), role=form.cleaned_data["role"]
-                    )
-                )
-            )
-    return OrganizationListQuery(form, organizations)
 
 
 ORGANIZATION_HEADERS = ["名称", "種別", "現在の役割", "出席した会議の数"]

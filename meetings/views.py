@@ -8,7 +8,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Prefetch
 from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,15 +20,12 @@ from django.views.decorators.http import require_POST
 from meetings import access, services
 from meetings.files import content_type_for
 from meetings.forms import (
-    AWAITING_RECORD,
     CALENDAR_YEARS,
     CaseReviewForm,
     MeetingEditor,
-    MeetingFilterForm,
     OrganizationForm,
     OrganizationMergeForm,
     OrganizationRoleFormSet,
-    OrganizationSearchForm,
     YearForm,
     calendar_month,
     organization_choice_label,
@@ -45,17 +42,14 @@ from meetings.models import (
     OrganizationMerge,
     OrganizationRole,
 )
-from meetings.provider_names import search_words, text_matches, typed_texts, warn_about_provider_names
+from meetings.provider_names import typed_texts, warn_about_provider_names
 from meetings.reports import case_review_sheet, meeting_count_rows, meeting_counts_sheet
 from meetings.search import (
     ORGANIZATIONS_SHOWN,
-    MeetingSearchForm,
-    meetings_matching,
-    organization_search_words,
     organizations_by_id,
     organizations_matching,
 )
-from meetings.selectors import meetings_concerning_measure
+from meetings.selectors import meeting_list_query, meetings_concerning_measure, organization_list_query
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import spreadsheet_response
 from plan.models import Measure, Plan
@@ -79,36 +73,14 @@ def _plan_years(plan) -> list[FiscalYear]:
 
 @access.meetings_reader_required
 def meeting_list(request):
-    plan, default_year = _plan_and_default_year()
-    filters = MeetingFilterForm(request.GET, plan=plan, default_year=default_year)
-    # No annotation here: a COUNT would group every row before the LIMIT, and Django drops
-    # Meta.ordering from grouped queries, which left ?year=all unordered (issue 13). The
-    # organisations are counted on the page's rows only, below.
-    meetings = access.meetings_visible_to(
-        request.user, Meeting.objects.select_related("body", "tier").order_by("-date", "-start_time", "-id")
-    )
-    fiscal_year, body, tier = default_year, None, None
-    if filters.is_valid():
-        fiscal_year = filters.fiscal_year()
-        body, tier = filters.cleaned_data["body"], filters.cleaned_data["tier"]
-        status, today = filters.cleaned_data["status"], timezone.localdate()
-        if status == AWAITING_RECORD:
-            meetings = meetings.filter(status=Meeting.Status.PLANNED, date__lt=today)
-        elif status == Meeting.Status.PLANNED:
-            meetings = meetings.filter(status=status, date__gte=today)
-        elif status:
-            meetings = meetings.filter(status=status)
-    if fiscal_year:
-        meetings = meetings.in_fiscal_year(fiscal_year).order_by("date", "start_time", "id")
-    if body:
-        meetings = meetings.filter(body=body)
-    if tier:
-        meetings = meetings.filter(tier=tier)
-    search = MeetingSearchForm(request.GET)
+    # The same rows as the list's download (meetings.list_exports).
+    listed = meeting_list_query(request.user, request.GET)
+    filters, search, fiscal_year = listed.filters, listed.search, listed.fiscal_year
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    if query:
-        meetings = meetings_matching(meetings, query, request.user)
-    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    body, tier = (
+        (filters.cleaned_data["body"], filters.cleaned_data["tier"]) if filters.is_valid() else (None, None)
+    )
+    page = Paginator(listed.meetings, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _with_organization_counts(page.object_list)
 
     # Case reviews are counted for everyone; only holders of the case permission see the records.
@@ -381,41 +353,12 @@ def body_detail(request, code):
 # --- organisations -------------------------------------------------------------------------------
 
 
-def _search_words(text: str) -> list[str]:
-    """What to look for in names, as the meeting form's organisation search looks for it (the
-    legal form left out)."""
-    return organization_search_words(text)
-
-
 @access.meetings_reader_required
 def organization_list(request):
     user = request.user
-    form = OrganizationSearchForm(request.GET)
-    organizations = (
-        # Meetings are counted on the page's rows only (below): a COUNT here grouped the whole
-        # registry before the LIMIT (issue 13).
-        access.organizations_visible_to(user)
-        .prefetch_related(Prefetch("roles", queryset=OrganizationRole.objects.order_by("role", "start_date")))
-        .order_by("name_hidden", "kind", "name")
-    )
-    searched = False
-    if form.is_valid():
-        words = _search_words(form.cleaned_data["q"])
-        if form.cleaned_data["q"]:
-            searched = True
-            organizations = _names_matching(access.organizations_findable_by(user, organizations), words, user)
-        if form.cleaned_data["kind"]:
-            organizations = access.organizations_findable_by(user, organizations).filter(
-                kind=form.cleaned_data["kind"]
-            )
-        if form.cleaned_data["role"]:
-            organizations = organizations.filter(
-                Exists(
-                    OrganizationRole.objects.filter(
-                        organization=OuterRef("pk"), role=form.cleaned_data["role"]
-                    )
-                )
-            )
+    listed = organization_list_query(user, request.GET)  # the same rows as the download
+    form, organizations = listed.form, listed.organizations
+    searched = form.is_valid() and bool(form.cleaned_data["q"])
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _with_meeting_counts(page.object_list)
     today = timezone.localdate()
@@ -458,17 +401,6 @@ def _with_meeting_counts(organizations) -> list[Organization]:
     for organization in organizations:
         organization.meeting_count = counts.get(organization.pk, 0)
     return organizations
-
-
-def _names_matching(organizations, words, user):
-    """`organizations` whose name, as `user` may read it, contains every word, width and case
-    aside (ＮＰＯ finds NPO, ﾊﾟｯﾌﾟｽ finds パップス; plan.common.text.fold). Compared in Python: the
-    database's case-insensitive match knows nothing of widths, and the registry is small. For a user
-    who may not see providers' names the name is masked first, so that no search confirms a name
-    (「シェルターさくら」 does not find 「シェルターさくら支援の会」)."""
-    folded = search_words(" ".join(words))
-    kept = [pk for pk, name in organizations.values_list("pk", "name") if text_matches([name], folded, user)]
-    return organizations.filter(pk__in=kept)
 
 
 @access.meetings_reader_required

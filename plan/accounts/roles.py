@@ -59,6 +59,12 @@ def is_plan_admin(user) -> bool:
     return has_role(user, Role.PLAN_ADMIN)
 
 
+def reads_publication_form(user) -> bool:
+    """Committee members (viewers) read what is published after the committee's closed session:
+    their downloads are the publication form (DESIGN.md; the briefing's public workbook)."""
+    return role_of(user) == Role.VIEWER
+
+
 def holds_case_permission(user) -> bool:
     """Whether the account carries the case permission at all (directly or through the case group).
 

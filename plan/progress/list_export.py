@@ -5,7 +5,7 @@ selector (plan.progress.selectors.progress_listings, which holds the scope rules
 Not the plan administrators' fill-in workbook (plan.progress.spreadsheet): this is the list as read,
 for every role that reads the list. Free text is written as the reader may read it: providers'
 names are masked for whoever may not see them, by the meetings app's rule, reached through its
-template library by name (plan may not import meetings: imports point one way).
+template library by name (the plan app never depends on the meetings app: imports point one way).
 """
 
 from collections.abc import Callable
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.template import engines
 
-from plan.accounts.roles import Role, role_of
+from plan.accounts.roles import reads_publication_form
 from plan.common.fiscal_year import FiscalYear
 from plan.common.list_exports import ListExport, form_conditions
 from plan.forms import ProgressFilterForm
@@ -128,7 +128,7 @@ def progress_list_export(query: ProgressListQuery, user) -> ListExport:
                 record.updated_at if record else None,
             ]
 
-    notes = [PUBLICATION_NOTE] if role_of(user) == Role.VIEWER else []
+    notes = [PUBLICATION_NOTE] if reads_publication_form(user) else []
     return ListExport(
         title=f"施策の進捗 {year.label}",
         filename=f"施策の進捗_{year.era_label}",
