@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from meetings.models import Meeting
 from plan.models import Plan
-from tests.html import field_errors, link_targets, rows_of, section, select_one, text_of
+from tests.html import field_errors, link_targets, rows_of, section, select, select_one, text_of
 from tests.meetings.factories import MeetingFactory
 from tests.meetings.helpers import meeting_post
 from tests.queries import count_queries
@@ -133,3 +133,18 @@ class TestAwaitingRecord:
     def test_the_dashboard_says_when_there_are_none(self, client, plan_admin):
         client.force_login(plan_admin)
         assert "記録待ちの会議はありません。" in text_of(section(client.get("/"), "記録待ちの会議"))
+
+
+class TestAwaitingRecordEverywhere:
+    """Every page that shows a meeting's state shows 記録待ち for a planned meeting now past (one
+    snippet, meetings/snippets/status_badge.html)."""
+
+    def test_the_calendar_and_the_meetings_page(self, client, viewer):
+        past = MeetingFactory(title="過ぎた予定の会議", status="planned", date=days_ago(3))
+        client.force_login(viewer)
+        calendar = client.get(reverse("meetings:meeting_calendar"), {"month": past.date.strftime("%Y-%m")})
+        assert [text_of(badge) for badge in select(calendar, ".calendar-meetings .badge-awaiting")] == [
+            "記録待ち"
+        ]
+        detail = client.get(past.get_absolute_url())
+        assert text_of(select_one(detail, ".meeting-kind .badge-awaiting")) == "記録待ち"
