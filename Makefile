@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup install browser demo check lint clean
+.PHONY: run test setup install browser demo check lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,11 @@ lint: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# The benchmark (docs/benchmarks.md): Tokyo, ten-fold and national size on SQLite and on the
+# PostgreSQL at 127.0.0.1:5432 (a `bench` database, created and dropped), then the deadline-day
+# load test. BENCH_ARGS=--quick for a short run (Tokyo size, SQLite only, no load test).
+BENCH_ARGS ?= --sizes tokyo,x10,national --databases sqlite,postgres
+bench: install
+	$(BIN)/python -m tests.benchmark.run $(BENCH_ARGS)
+	@case "$(BENCH_ARGS)" in *--quick*) ;; *) $(BIN)/python -m tests.benchmark.loadtest ;; esac

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 from plan.access import any_role_required
 from plan.common.list_exports import list_export_response, requested_format
 from plan.models import Plan
-from plan.progress.list_export import progress_list_export, progress_list_query
+from plan.progress.list_export import progress_list_export
+from plan.progress.selectors import progress_list_query
 
 
 @require_GET

@@ -1,10 +1,14 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -15,7 +19,6 @@ from plan.common.spreadsheets import SpreadsheetError, spreadsheet_response
 from plan.common.text import measure_number_in
 from plan.forms import (
     HeadingReviewForm,
-    ProgressFilterForm,
     ProgressForm,
     ProgressImportForm,
     ReportingYearForm,
@@ -26,12 +29,12 @@ from plan.forms import (
 from plan.models import Area, Department, Goal, Listing, Measure, MeasureProgress, MeasureResponsibility, Plan
 from plan.progress.access import get_progress_for_user_or_404
 from plan.progress.selectors import (
-    ProgressFilters,
     measure_progress_context,
     my_progress_counts,
     next_year_to_start,
     progress_counts,
     progress_history,
+    progress_list_query,
     progress_listings,
     started_years,
 )
@@ -93,13 +96,29 @@ def measure_detail(request, number):
     context = {"plan": plan, "measure": measure}
     context.update(measure_progress_context(measure=measure, user=request.user, plan=plan))
     # The page shows each year's latest few changes; the full history is its own paginated page.
+    # Printed, it shows one year's record and the last change, unless ?print=full asks for every
+    # year and every change (static/css/print.css, issue 12 item 4).
+    history = context.pop("progress_history")
+    print_full = request.GET.get("print") == "full"
+    shown = None if print_full else MEASURE_PAGE_HISTORY
     by_year = {}
-    for entry in context.pop("progress_history"):
+    for entry in history:
         by_year.setdefault(entry.year, []).append(entry)
     context["progress_history_years"] = [
-        {"year": year, "entries": entries[:MEASURE_PAGE_HISTORY], "count": len(entries)}
+        {"year": year, "entries": entries[:shown], "count": len(entries)}
         for year, entries in sorted(by_year.items(), key=lambda item: item[0].year, reverse=True)
     ]
+    records = context["progress_records"]
+    reporting_year = context["progress_reporting_year"].year
+    context["print_full"] = print_full
+    context["last_change"] = history[0] if history else None  # newest first
+    # The reporting year's record, or the newest there is when that year has not begun.
+    context["print_year"] = (
+        reporting_year
+        if any(record.fiscal_year == reporting_year for record in records)
+        else (records[0].fiscal_year if records else None)
+    )
+    context["print_year_label"] = FiscalYear(context["print_year"]).label if context["print_year"] else ""
     return render(request, "plan/measure_detail.html", context)
 
 
@@ -188,37 +207,51 @@ def _safe_next(request, fallback):
     return fallback
 
 
-def _year_in_plan_or_reporting(plan, fiscal_year):
-    """The plan's year `fiscal_year` (a number from a form); the reporting year if it is not one."""
-    if fiscal_year in {year.year for year in plan.fiscal_years}:
-        return FiscalYear(fiscal_year)
-    return plan.current_reporting_year()
+# A number no measure has, put in a reversed URL and replaced by each row's own (one reverse per
+# list rather than three per row).
+_URL_NUMBER = 987654321
+
+
+def _progress_row_labels(listings, *, year: FiscalYear, current_url: str) -> None:
+    """The progress list's links and badges for each row. Each badge snippet (the one source of
+    its wording and marks, shared with the measure page) is rendered once per distinct value and
+    reused: rendering it by {% include %} on every row was most of the page's time at scale."""
+    detail_url = reverse("plan:measure_detail", args=[_URL_NUMBER])
+    edit_url = f"{reverse('plan:progress_edit', args=[year.year, _URL_NUMBER])}?next={quote(current_url, safe='/')}"
+    number = str(_URL_NUMBER)
+    rendered = {}
+
+    def snippet(name, key, record):
+        if (name, key) not in rendered:
+            rendered[name, key] = render_to_string(f"plan/snippets/{name}.html", {"record": record})
+        return rendered[name, key]
+
+    relisted = snippet("relisted_badge", None, None)
+    for listing in listings:
+        record = listing.record
+        # A string, not the number: the template localises every number it shows, and there are five a row.
+        listing.number = measure_number = str(listing.measure.number)
+        listing.detail_url = detail_url.replace(number, measure_number)
+        listing.edit_url = edit_url.replace(number, measure_number, 1) if listing.editable else ""
+        listing.relisted_badge = relisted if listing.relisted else ""
+        listing.assessment_badge = snippet("assessment_badge", record and record.assessment, record)
+        listing.direction_label = snippet("direction_label", record.direction, record) if record else ""
+        updated_key = (
+            record
+            and record.updated_at
+            and (timezone.localtime(record.updated_at).date(), record.updated_by_id)
+        )
+        listing.updated_badge = snippet("updated_badge", (bool(record), updated_key), record)
 
 
 @any_role_required
 def progress_list(request):
     plan = _current_plan()
-    goals = list(Goal.objects.filter(plan=plan).order_by("number"))
-    form = ProgressFilterForm(
-        request.GET or None,
-        initial={"year": plan.current_reporting_year().year},
-        plan=plan,
-        goals=goals,
-        areas=Area.objects.filter(goal__plan=plan).select_related("goal"),
-        departments=Department.objects.filter(is_active=True).select_related("parent"),
-    )
-    data = form.cleaned_data if form.is_valid() else {}
-    year = _year_in_plan_or_reporting(plan, data.get("year"))
-    filters = ProgressFilters(
-        goal=data.get("goal"),
-        area=data["area"].pk if data.get("area") else None,
-        department=data.get("department"),
-        assessment=data.get("assessment") or "",
-        not_updated=bool(data.get("not_updated")),
-        mine=bool(data.get("mine")),
-        q=data.get("q") or "",
-    )
+    # The same filters and rows as the list's download (plan.progress.list_export).
+    query = progress_list_query(plan, request.GET)
+    form, year, filters = query.form, query.year, query.filters
     listings = progress_listings(plan=plan, fiscal_year=year.year, filters=filters, user=request.user)
+    _progress_row_labels(listings, year=year, current_url=request.get_full_path())
     counts = progress_counts(plan=plan, fiscal_year=year.year)
     mine = my_progress_counts(plan=plan, fiscal_year=year.year, user=request.user)
     return render(

@@ -9,16 +9,12 @@ template library by name (the plan app never depends on the meetings app: import
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.template import engines
 
 from plan.accounts.roles import reads_publication_form
-from plan.common.fiscal_year import FiscalYear
 from plan.common.list_exports import ListExport, form_conditions
-from plan.forms import ProgressFilterForm
-from plan.models import Area, Department, Goal, Plan
-from plan.progress.selectors import ProgressFilters, progress_listings
+from plan.progress.selectors import ProgressListQuery, progress_listings
 
 HEADERS = [
     "年度",
@@ -41,45 +37,6 @@ HEADERS = [
 WIDTHS = [20, 9, 24, 10, 24, 6, 6, 14, 30, 24, 12, 14, 60, 40, 40, 16]
 
 PUBLICATION_NOTE = "公表用：閲覧者（推進委員等）向けの内容です。一時保護委託先の名称は伏せ字です。"
-
-
-@dataclass
-class ProgressListQuery:
-    """What the list page reads from its query string."""
-
-    plan: Plan
-    form: ProgressFilterForm
-    year: FiscalYear
-    filters: ProgressFilters
-
-
-def progress_list_query(plan: Plan, params) -> ProgressListQuery:
-    """The list page's filter form on `params`, and the year and filters it gives (an invalid form
-    filters nothing and shows the reporting year, as the page does)."""
-    goals = list(Goal.objects.filter(plan=plan).order_by("number"))
-    form = ProgressFilterForm(
-        params or None,
-        initial={"year": plan.current_reporting_year().year},
-        plan=plan,
-        goals=goals,
-        areas=Area.objects.filter(goal__plan=plan).select_related("goal"),
-        departments=Department.objects.filter(is_active=True).select_related("parent"),
-    )
-    data = form.cleaned_data if form.is_valid() else {}
-    year = data.get("year")
-    year = (
-        FiscalYear(year) if year in {fy.year for fy in plan.fiscal_years} else plan.current_reporting_year()
-    )
-    filters = ProgressFilters(
-        goal=data.get("goal"),
-        area=data["area"].pk if data.get("area") else None,
-        department=data.get("department"),
-        assessment=data.get("assessment") or "",
-        not_updated=bool(data.get("not_updated")),
-        mine=bool(data.get("mine")),
-        q=data.get("q") or "",
-    )
-    return ProgressListQuery(plan, form, year, filters)
 
 
 def provider_name_mask(user) -> Callable[[str], str]:
