@@ -11,10 +11,11 @@ counting until it is accepted again.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Min, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from meetings.access import organizations_named_for
@@ -43,25 +44,41 @@ def last_accepted_before(annual_return: AnnualReturn) -> AnnualReturn | None:
     """The municipality's accepted return of the latest round before this one's year."""
     return (
         AnnualReturn.objects.accepted()
-        .filter(municipality_id=annual_return.municipality_id, round__fiscal_year__lt=annual_return.round.fiscal_year)
+        .filter(
+            municipality_id=annual_return.municipality_id,
+            round__fiscal_year__lt=annual_return.round.fiscal_year,
+        )
         .select_related("round")
         .order_by("-round__fiscal_year")
         .first()
     )
 
 
-def latest_accepted_returns(*, as_of_fiscal_year: int) -> dict[int, AnnualReturn]:
-    """{municipality id: its latest accepted return for a round of `as_of_fiscal_year` or before}."""
-    latest = {}
+def latest_accepted_returns(
+    *, as_of_fiscal_year: int, fields: tuple[str, ...] = ()
+) -> dict[int, AnnualReturn]:
+    """{municipality id: its latest accepted return for a round of `as_of_fiscal_year` or before}.
+
+    One query that returns the latest only (each municipality's accepted returns up to the year
+    numbered latest round first, a round per year and a return per round and municipality):
+    reading every accepted return of every year and keeping the first made the status matrix cost
+    0.6 s at national size with ten years of rounds (docs/benchmarks.md). With `fields`, only
+    those answers are read (besides the municipality and the round's year), for a page that shows
+    a few of them."""
     returns = (
         AnnualReturn.objects.accepted()
         .filter(round__fiscal_year__lte=as_of_fiscal_year)
+        .annotate(
+            recency=Window(
+                RowNumber(), partition_by=[F("municipality_id")], order_by=F("round__fiscal_year").desc()
+            )
+        )
+        .filter(recency=1)
         .select_related("round")
-        .order_by("municipality_id", "-round__fiscal_year")
     )
-    for annual_return in returns:
-        latest.setdefault(annual_return.municipality_id, annual_return)
-    return latest
+    if fields:
+        returns = returns.only("municipality", "state", "round__fiscal_year", *fields)
+    return {annual_return.municipality_id: annual_return for annual_return in returns}
 
 
 @dataclass
@@ -87,10 +104,10 @@ class MunicipalityStatus:
         return bool(self.annual_return and self.annual_return.council_is_set_up)
 
 
-def latest_accepted_status(as_of_fiscal_year: int) -> list[MunicipalityStatus]:
+def latest_accepted_status(as_of_fiscal_year: int, fields: tuple[str, ...] = ()) -> list[MunicipalityStatus]:
     """Every municipality, in code order, with its latest accepted return as of the year
-    (for indicators ⑤ and ⑥ and their drill-down). Two queries."""
-    latest = latest_accepted_returns(as_of_fiscal_year=as_of_fiscal_year)
+    (for indicators ⑤ and ⑥ and their drill-down; with `fields`, only those answers). Two queries."""
+    latest = latest_accepted_returns(as_of_fiscal_year=as_of_fiscal_year, fields=fields)
     return [
         MunicipalityStatus(municipality=municipality, annual_return=latest.get(municipality.pk))
         for municipality in Municipality.objects.order_by("code")
@@ -112,7 +129,9 @@ def answer_values(annual_return: AnnualReturn) -> dict:
     sets of ids."""
     values = {name: getattr(annual_return, name) for name in AnnualReturn.ANSWER_FIELDS}
     for name in AnnualReturn.ANSWER_M2M_FIELDS:
-        values[name] = set(getattr(annual_return, name).values_list("pk", flat=True)) if annual_return.pk else set()
+        values[name] = (
+            set(getattr(annual_return, name).values_list("pk", flat=True)) if annual_return.pk else set()
+        )
     return values
 
 
@@ -122,7 +141,9 @@ def display_value(name: str, value) -> str:
     if isinstance(value, set):
         if not value:
             return "（なし）"
-        return "、".join(Organization.objects.filter(pk__in=value).order_by("name").values_list("name", flat=True))
+        return "、".join(
+            Organization.objects.filter(pk__in=value).order_by("name").values_list("name", flat=True)
+        )
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
     if field.choices:
@@ -154,7 +175,11 @@ class FieldDifference:
 def differences(before: dict, after: dict) -> list[FieldDifference]:
     """The answers that differ between two `answer_values`, in the form's order."""
     names = [*AnnualReturn.ANSWER_FIELDS, *AnnualReturn.ANSWER_M2M_FIELDS]
-    return [FieldDifference(name, before.get(name), after.get(name)) for name in names if before.get(name) != after.get(name)]
+    return [
+        FieldDifference(name, before.get(name), after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
 
 
 def fields_changed_since_last_accepted(annual_return: AnnualReturn) -> list[FieldDifference]:
@@ -170,6 +195,7 @@ def fields_changed_since_last_accepted(annual_return: AnnualReturn) -> list[Fiel
 
 # --- the secretariat's pages: dates as people read them -------------------------------------------
 
+
 def _with_labels(transitions):
     for transition in transitions:
         transition.at_label = era_datetime(transition.at)
@@ -178,7 +204,9 @@ def _with_labels(transitions):
 
 def _transitions_prefetch(user):
     """Every return's transitions, oldest first, with who made them, as `transition_list`."""
-    queryset = access.transitions_visible_to(user, ReturnTransition.objects.select_related("by")).order_by("at", "id")
+    queryset = access.transitions_visible_to(user, ReturnTransition.objects.select_related("by")).order_by(
+        "at", "id"
+    )
     return Prefetch("transitions", queryset=queryset, to_attr="transition_list")
 
 
@@ -227,7 +255,8 @@ def round_summaries(user) -> list[RoundSummary]:
         .order_by("-fiscal_year")
     )
     return [
-        RoundSummary(round, round.n_total, round.n_submitted, round.n_sent_back, round.n_accepted) for round in rounds
+        RoundSummary(round, round.n_total, round.n_submitted, round.n_sent_back, round.n_accepted)
+        for round in rounds
     ]
 
 
@@ -243,6 +272,15 @@ class Timeliness(models.TextChoices):
     ON_TIME = "on_time", "期限内"
     LATE = "late", "期限後"
     NOT_YET = "not_yet", "未提出"
+
+
+def timeliness_of(first_submitted_at: datetime.datetime | None, deadline: datetime.date) -> str:
+    """期限内 when first submitted by the deadline (Tokyo's calendar day), 期限後 after it, 未提出 if not in."""
+    if first_submitted_at is None:
+        return Timeliness.NOT_YET
+    return (
+        Timeliness.ON_TIME if timezone.localtime(first_submitted_at).date() <= deadline else Timeliness.LATE
+    )
 
 
 @dataclass
@@ -277,7 +315,9 @@ class RoundRow:
         correction stays 期限内 when it is submitted again."""
         if self.annual_return.state == ReturnState.DRAFT:
             return None
-        submissions = [t.at for t in self.annual_return.transition_list if t.to_state == ReturnState.SUBMITTED]
+        submissions = [
+            t.at for t in self.annual_return.transition_list if t.to_state == ReturnState.SUBMITTED
+        ]
         return submissions[0] if submissions else self.annual_return.submitted_at
 
     @property
@@ -286,10 +326,7 @@ class RoundRow:
 
     @property
     def timeliness(self) -> str:
-        submitted_at = self.first_submitted_at
-        if submitted_at is None:
-            return Timeliness.NOT_YET
-        return Timeliness.ON_TIME if timezone.localtime(submitted_at).date() <= self.deadline else Timeliness.LATE
+        return timeliness_of(self.first_submitted_at, self.deadline)
 
     @property
     def timeliness_label(self) -> str:
@@ -324,12 +361,17 @@ class RoundFilters:
     def active(self) -> bool:
         return bool(self.region or self.kind or self.state or self.timeliness)
 
-    def matches(self, row: RoundRow) -> bool:
-        municipality = row.municipality
+    def matches(self, row) -> bool:
+        """For a RoundRow or a RoundListing."""
+        if isinstance(row, RoundRow):
+            municipality = row.municipality
+            row = RoundListing(
+                0, municipality.region, municipality.kind, row.annual_return.state, row.timeliness
+            )
         return (
-            (not self.region or municipality.region == self.region)
-            and (not self.kind or municipality.kind == self.kind)
-            and (not self.state or row.annual_return.state == self.state)
+            (not self.region or row.region == self.region)
+            and (not self.kind or row.kind == self.kind)
+            and (not self.state or row.state == self.state)
             and (not self.timeliness or row.timeliness == self.timeliness)
         )
 
@@ -367,10 +409,64 @@ def round_rows(round: ReturnRound, user) -> list[RoundRow]:
     return [RoundRow(annual_return, round.deadline) for annual_return in returns]
 
 
-def round_figures(rows: list[RoundRow]) -> RoundFigures:
+@dataclass
+class RoundListing:
+    """What the round page filters and counts a return by, without the return itself: so that at
+    national size (1,741 returns) only the page's 100 returns are read in full."""
+
+    pk: int
+    region: str
+    kind: str
+    state: str
+    timeliness: str
+
+
+def round_listings(round: ReturnRound, user) -> list[RoundListing]:
+    """Every return of the round the user sees, in local-government-code order, as a RoundListing.
+    One query: the first submission is the earliest transition to 提出済み (as RoundRow reads it
+    from the prefetched transitions), else the return's submission time; none for a draft."""
+    returns = (
+        access.returns_visible_to(user, AnnualReturn.objects.filter(round=round))
+        .annotate(
+            first_submission=Min("transitions__at", filter=Q(transitions__to_state=ReturnState.SUBMITTED))
+        )
+        .order_by("municipality__code")
+        .values_list(
+            "pk", "municipality__region", "municipality__kind", "state", "first_submission", "submitted_at"
+        )
+    )
+    return [
+        RoundListing(
+            pk,
+            region,
+            kind,
+            state,
+            timeliness_of(
+                None if state == ReturnState.DRAFT else first_submission or submitted_at, round.deadline
+            ),
+        )
+        for pk, region, kind, state, first_submission, submitted_at in returns
+    ]
+
+
+def round_rows_for(round: ReturnRound, user, listings: list[RoundListing]) -> list[RoundRow]:
+    """The returns of `listings` (a page of them) in full, in their order. Two queries."""
+    returns = (
+        access.returns_visible_to(
+            user, AnnualReturn.objects.filter(round=round, pk__in=[row.pk for row in listings])
+        )
+        .select_related("municipality", "updated_by", "opened_by_secretariat_by")
+        .prefetch_related(_transitions_prefetch(user))
+    )
+    by_pk = {annual_return.pk: annual_return for annual_return in returns}
+    return [RoundRow(by_pk[row.pk], round.deadline) for row in listings if row.pk in by_pk]
+
+
+def round_figures(rows) -> RoundFigures:
+    """The figures over `rows`: RoundRows or RoundListings (every return of the round)."""
     figures = RoundFigures(total=len(rows))
     for row in rows:
-        state = row.annual_return.state
+        state = row.state if isinstance(row, RoundListing) else row.annual_return.state
         if state == ReturnState.DRAFT:
             figures.drafts += 1
         else:
@@ -440,7 +536,9 @@ class _Shower:
     def __init__(self, user, organization_ids):
         self.user = user
         named = organizations_named_for(user, Organization.objects.filter(pk__in=organization_ids))
-        self.names = {organization.pk: (organization.name_hidden, organization.shown_name) for organization in named}
+        self.names = {
+            organization.pk: (organization.name_hidden, organization.shown_name) for organization in named
+        }
 
     def __call__(self, name: str, value) -> str:
         if name in AnnualReturn.ANSWER_M2M_FIELDS:
@@ -640,11 +738,31 @@ def _add_to_totals(totals: MatrixTotals, row: MatrixRow) -> None:
     totals.with_private_organizations += (
         annual_return.council_is_set_up and annual_return.council_private_participation == YesNoUnknown.YES
     )
-    for count, value in ((totals.full_time, row.full_time), (totals.part_time, row.part_time), (totals.trained, row.trained)):
+    for count, value in (
+        (totals.full_time, row.full_time),
+        (totals.part_time, row.part_time),
+        (totals.trained, row.trained),
+    ):
         if value == UNKNOWN:
             count.add(None)
         elif value != NOT_APPLICABLE:
             count.add(value)
+
+
+# What the matrix and the shared status page show of a return (and total): read only these, since
+# at national size loading every column of 1,741 returns was most of the page's time.
+MATRIX_FIELDS = (
+    "plan_status",
+    "plan_period_start",
+    "plan_period_end",
+    "council_status",
+    *(held for held, _, _ in COUNCIL_TIERS.values()),
+    "council_private_participation",
+    "workers_placement",
+    "workers_full_time",
+    "workers_part_time",
+    "workers_trained",
+)
 
 
 def status_matrix(as_of_fiscal_year: int) -> tuple[list[MatrixGroup], MatrixTotals]:
@@ -653,13 +771,30 @@ def status_matrix(as_of_fiscal_year: int) -> tuple[list[MatrixGroup], MatrixTota
     indicators ③ ⑤ ⑥). Two queries, whatever the number of municipalities."""
     groups = {region: MatrixGroup(label) for region, label in Municipality.Region.choices}
     totals = MatrixTotals()
-    for status in latest_accepted_status(as_of_fiscal_year):
+    for status in latest_accepted_status(as_of_fiscal_year, fields=MATRIX_FIELDS):
         row = MatrixRow(status, as_of_fiscal_year)
         group = groups.setdefault(status.municipality.region, MatrixGroup(status.municipality.region))
         group.rows.append(row)
         _add_to_totals(group.totals, row)
         _add_to_totals(totals, row)
     return [group for group in groups.values() if group.rows], totals
+
+
+def grouped_rows(groups) -> list:
+    """The groups' rows in the order the page shows them (region by region), to be paged."""
+    return [row for group in groups for row in group.rows]
+
+
+def groups_on_page(groups, page_rows) -> list:
+    """The groups with only the rows on this page (a region may begin on one page and end on the
+    next), each keeping its totals over all its municipalities. No query."""
+    on_page = {id(row) for row in page_rows}
+    shown = []
+    for group in groups:
+        rows = [row for row in group.rows if id(row) in on_page]
+        if rows:
+            shown.append(replace(group, rows=rows))
+    return shown
 
 
 # --- a municipality's returns --------------------------------------------------------------------------
@@ -792,9 +927,7 @@ def round_reminders(round: ReturnRound, user) -> list[ReturnReminder]:
     (`sent_at_label` in the era). For the secretariat only; one query."""
     if not access.can_review_returns(user):
         return []
-    reminders = list(
-        round.reminders.select_related("municipality", "sent_by").order_by("-sent_at", "-id")
-    )
+    reminders = list(round.reminders.select_related("municipality", "sent_by").order_by("-sent_at", "-id"))
     for reminder in reminders:
         reminder.sent_at_label = era_datetime(reminder.sent_at)
     return reminders
@@ -803,7 +936,9 @@ def round_reminders(round: ReturnRound, user) -> list[ReturnReminder]:
 def latest_reminders(returns) -> dict[int, datetime.datetime]:
     """{return id: when its municipality was last reminded about the return's round}, for the
     officer's card. One query, however many returns."""
-    keys = {(annual_return.round_id, annual_return.municipality_id): annual_return.pk for annual_return in returns}
+    keys = {
+        (annual_return.round_id, annual_return.municipality_id): annual_return.pk for annual_return in returns
+    }
     if not keys:
         return {}
     latest = {}
@@ -827,9 +962,6 @@ def latest_reminders(returns) -> dict[int, datetime.datetime]:
 
 NO_INFORMATION = "情報なし"
 TIER_LABELS = [label for _, _, label in COUNCIL_TIERS.values()]
-
-
-
 
 
 @dataclass

@@ -6,6 +6,7 @@ through plan.access.role_required and municipalities.access. See docs/returns.md
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,9 +29,31 @@ from plan.models import Plan
 
 secretariat_only = role_required(Role.PLAN_ADMIN)
 
+# Rows per page on the lists of municipalities (the round page, the status matrix, the shared status
+# page): Tokyo's 62 stay on one page; at national size (1,741) a page of every municipality was
+# about 1 MB to render (docs/benchmarks.md). The figures and totals above the lists stay over every
+# row.
+MUNICIPALITIES_PER_PAGE = 100
+
+
+def municipalities_page(request, rows):
+    """The requested page of a list of municipalities' rows (filtered already); a page number out
+    of range gives the last page, a bad one the first, as the other lists do."""
+    return Paginator(rows, MUNICIPALITIES_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def print_note(page, whole: str = "全団体") -> str:
+    """What a printed page of the list covers (the pager is not printed): `whole` when the list is
+    on one page, else which of its rows."""
+    if page.paginator.num_pages <= 1:
+        return whole
+    return f"{page.paginator.count}団体のうち{page.start_index()}〜{page.end_index()}件目"
+
 
 def _round_or_404(request, year):
-    return get_object_or_404(access.rounds_visible_to(request.user).select_related("closed_by"), fiscal_year=year)
+    return get_object_or_404(
+        access.rounds_visible_to(request.user).select_related("closed_by"), fiscal_year=year
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -46,9 +69,8 @@ def _back_to(request, fallback: str) -> str:
     """The page to return to: a `next` path on this site under `fallback` (the round page with its
     filters), else `fallback`."""
     target = request.POST.get("next", "")
-    if (
-        target.startswith(fallback)
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    if target.startswith(fallback) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return fallback
@@ -62,7 +84,9 @@ def round_list(request):
     plan = Plan.objects.current()
     years = selectors.years_to_open(plan)
     default_year = (
-        FiscalYear.default_reporting_year(first=plan.start_fiscal_year, last=plan.end_fiscal_year) if plan else None
+        FiscalYear.default_reporting_year(first=plan.start_fiscal_year, last=plan.end_fiscal_year)
+        if plan
+        else None
     )
     form = RoundOpenForm(request.POST or None, years=years, default_year=default_year)
     status = 200
@@ -80,7 +104,8 @@ def round_list(request):
             else:
                 count = round.returns.count()
                 messages.success(
-                    request, f"{round.year.label}の報告の受付を開始しました（{count}団体の報告を作成しました）。"
+                    request,
+                    f"{round.year.label}の報告の受付を開始しました（{count}団体の報告を作成しました）。",
                 )
                 return redirect("municipalities:review_round", year=round.fiscal_year)
         status = 400
@@ -133,8 +158,12 @@ def round_detail(request, year):
         state=data.get("state", ""),
         timeliness=data.get("timeliness", ""),
     )
-    rows = selectors.round_rows(round, request.user)
-    shown = [row for row in rows if filters.matches(row)]
+    listings = selectors.round_listings(round, request.user)
+    # Filters first, then the page: the pager counts and links the filtered rows (its links keep the
+    # filters); the figures are the round's, over every return whatever the filters or the page.
+    # Only the page's returns are read in full.
+    page = municipalities_page(request, [row for row in listings if filters.matches(row)])
+    page.object_list = selectors.round_rows_for(round, request.user, page.object_list)
     return render(
         request,
         "municipalities/secretariat/round_detail.html",
@@ -142,9 +171,11 @@ def round_detail(request, year):
             "round": round,
             "form": form,
             "filters": filters,
-            "rows": shown,
-            "figures": selectors.round_figures(rows),
-            "selectable": any(row.selectable for row in shown),
+            "page": page,
+            "rows": page.object_list,
+            "figures": selectors.round_figures(listings),
+            "selectable": any(row.selectable for row in page.object_list),
+            "print_note": print_note(page, whole=""),
             "deadline_label": era_date(round.deadline, western=True),
             "closed_label": era_datetime(round.closed_at),
             "current_url": request.get_full_path(),
@@ -171,7 +202,9 @@ def round_accept(request, year):
         messages.error(
             request,
             f"{len(report.refused)}件は受理できませんでした："
-            + "／".join(f"{annual_return.municipality.name}（{reason}）" for annual_return, reason in report.refused),
+            + "／".join(
+                f"{annual_return.municipality.name}（{reason}）" for annual_return, reason in report.refused
+            ),
         )
     return HttpResponseRedirect(back)
 
@@ -180,17 +213,26 @@ def round_accept(request, year):
 def round_matrix(request, year):
     round = _round_or_404(request, year)
     groups, totals = selectors.status_matrix(round.fiscal_year)
+    page = municipalities_page(request, selectors.grouped_rows(groups))
     return render(
         request,
         "municipalities/secretariat/matrix.html",
-        {"round": round, "groups": groups, "totals": totals},
+        {
+            "round": round,
+            "groups": selectors.groups_on_page(groups, page.object_list),
+            "totals": totals,
+            "page": page,
+            "print_note": print_note(page),
+        },
     )
 
 
 # --- one return -------------------------------------------------------------------------------------
 
 
-def _review_page(request, annual_return, *, send_back_form=None, reopen_form=None, just_opened=False, status=200):
+def _review_page(
+    request, annual_return, *, send_back_form=None, reopen_form=None, just_opened=False, status=200
+):
     context = selectors.review_context(annual_return, request.user)
     annual_return = context["annual_return"]
     context.update(

@@ -14,7 +14,6 @@ Who may open what is municipalities.access (every role reads what is shared; the
 writes); every write is municipalities.services. See docs/returns.md 「区市町村への還元」.
 """
 
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,7 +30,7 @@ from municipalities.models import (
     ReturnState,
 )
 from municipalities.review_forms import GoodPracticeForm, PracticeFilterForm
-from municipalities.views.secretariat import _add_errors, secretariat_only
+from municipalities.views.secretariat import _add_errors, municipalities_page, print_note, secretariat_only
 from plan.common.fiscal_year import FiscalYear, era_date, era_datetime
 from plan.models import Plan
 
@@ -75,14 +74,17 @@ def status(request, year):
     if not in_plan and FiscalYear(year) not in years:
         raise Http404
     groups, totals = selectors.shared_status(year)
+    page = municipalities_page(request, selectors.grouped_rows(groups))
     return render(
         request,
         "municipalities/shared/status.html",
         {
             "year": FiscalYear(year),
             "years": years,
-            "groups": groups,
+            "groups": selectors.groups_on_page(groups, page.object_list),
             "totals": totals,
+            "page": page,
+            "print_note": print_note(page),
             "tier_labels": selectors.TIER_LABELS,
             "no_information": selectors.NO_INFORMATION,
         },
@@ -196,7 +198,11 @@ def practice_edit(request, pk):
     annual_return = practice.annual_return
     if request.method != "POST":
         form = GoodPracticeForm(
-            initial={"title": practice.title, "body": practice.body, "loaded_at": practice.updated_at.isoformat()}
+            initial={
+                "title": practice.title,
+                "body": practice.body,
+                "loaded_at": practice.updated_at.isoformat(),
+            }
         )
         return _practice_page(request, annual_return=annual_return, form=form, practice=practice)
     action = request.POST.get("action", "")

@@ -673,10 +673,11 @@ class TestOthersAreRefused:
 
 # --- a fixed number of queries ----------------------------------------------------------------------------
 
-# The session, the user, their groups, the round, then the returns and their transitions (the round
+# The session, the user, their groups, the round, then every return's state and first submission
+# (for the filters, the pager and the figures), the page's returns and their transitions (the round
 # page) or the accepted returns and the municipalities (the matrix); and the request's savepoint.
 # The round page reads its reminder log too (one query, tests/municipalities/test_reminders.py).
-QUERY_LIMIT_ROUND_PAGE = 9
+QUERY_LIMIT_ROUND_PAGE = 10
 QUERY_LIMIT_MATRIX = 8
 
 
@@ -732,9 +733,118 @@ class TestQueryCounts:
             count_queries(plan_admin_client, url("round_matrix", YEAR), django_assert_max_num_queries, QUERY_LIMIT_MATRIX),
         )
         assert at_600 == at_62
+        # A later page costs the same (the pager pages the rows already read).
+        assert (
+            count_queries(plan_admin_client, url("round", YEAR) + "?page=6", django_assert_max_num_queries, QUERY_LIMIT_ROUND_PAGE),
+            count_queries(plan_admin_client, url("round_matrix", YEAR) + "?page=6", django_assert_max_num_queries, QUERY_LIMIT_MATRIX),
+        ) == at_62
         response = plan_admin_client.get(url("round", YEAR))
-        assert len(select(response, "table.returns-table tbody tr")) == 600
+        assert len(select(response, "table.returns-table tbody tr")) == 100  # one page of 600
         assert rows_of(select_one(response, "#round-figures"))[0][1] == "7/600"
+
+
+# --- paging at more municipalities than Tokyo's (issue 13) ----------------------------------------------
+
+
+def pager(response):
+    """The pager's text and its links' addresses (None when the list fits on one page)."""
+    navs = select(response, "nav.pagination")
+    if not navs:
+        return None
+    (nav,) = navs
+    return text_of(nav), {text_of(link): link.get("href") for link in select(nav, "a")}
+
+
+def codes_on(response, css):
+    return [row.get("id").split("-", 1)[1] for row in select(response, css)]
+
+
+class TestPaging:
+    """With 250 municipalities the round page and the status matrix show 100 at a time; the figures
+    and totals stay the round's, over all 250; Tokyo's 62 stay on one page with no pager."""
+
+    @pytest.fixture
+    def big_round(self, plan_admin, municipal_officer):
+        add_municipalities(250 - 62)
+        round = open_round(YEAR, user=plan_admin)
+        submitted(return_of(round), municipal_officer)  # 新宿区
+        return round
+
+    def test_round_page_in_pages_of_100(self, plan_admin_client, big_round):
+        all_codes = list(Municipality.objects.order_by("code").values_list("code", flat=True))
+        first = plan_admin_client.get(url("round", YEAR))
+        assert codes_on(first, "table.returns-table tbody tr") == all_codes[:100]
+        text, links = pager(first)
+        assert "1 / 3 ページ（全 250 件）" in text
+        assert list(links) == ["次の 100 件"]
+        assert "250団体（1〜100件目を表示）" in text_of(select_one(first, "#returns-heading"))
+
+        last = plan_admin_client.get(url("round", YEAR), {"page": 3})
+        assert codes_on(last, "table.returns-table tbody tr") == all_codes[200:]
+        assert list(pager(last)[1]) == ["前の 100 件"]
+        # A page number past the end shows the last page; one that is not a number, the first.
+        assert codes_on(plan_admin_client.get(url("round", YEAR), {"page": 99}), "table.returns-table tbody tr") == all_codes[200:]
+        assert codes_on(plan_admin_client.get(url("round", YEAR), {"page": "x"}), "table.returns-table tbody tr") == all_codes[:100]
+        # A printed page (the pager is not printed) says which rows it holds.
+        assert text_of(select_one(last, ".print-filters")) == "絞り込み条件：なし（すべて）（250団体のうち201〜250件目）"
+        # The round's figures, over every return, on every page.
+        for response in (first, last):
+            figures = {row[0]: row[1] for row in rows_of(select_one(response, "#round-figures"))}
+            assert figures["提出"] == "1/250"
+            assert figures["作成中（未提出）"] == "249"
+
+    def test_the_filters_apply_before_paging_and_stay_in_the_links(self, plan_admin_client, big_round):
+        not_yet = list(
+            AnnualReturn.objects.filter(round=big_round, state=ReturnState.DRAFT)
+            .order_by("municipality__code")
+            .values_list("municipality__code", flat=True)
+        )
+        assert len(not_yet) == 249
+        first = plan_admin_client.get(url("round", YEAR), {"timeliness": "not_yet"})
+        text, links = pager(first)
+        assert "1 / 3 ページ（全 249 件）" in text
+        following = links["次の 100 件"]
+        assert "timeliness=not_yet" in following and "page=2" in following
+        second = plan_admin_client.get(url("round", YEAR) + following)  # the link is the query string
+        assert codes_on(second, "table.returns-table tbody tr") == not_yet[100:200]
+        last = plan_admin_client.get(url("round", YEAR) + pager(second)[1]["次の 100 件"])
+        assert codes_on(last, "table.returns-table tbody tr") == not_yet[200:]
+        assert rows_of(select_one(last, "#round-figures"))[0][1] == "1/250"
+        # After accepting from a later page, the secretariat comes back to that page.
+        assert "page=3" in select_one(last, "input[name=next]").get("value")
+        # The download still takes every row under the filters, whatever the page.
+        export = plan_admin_client.get(url("round_export", YEAR), {"timeliness": "not_yet", "page": 3, "format": "csv"})
+        assert export.status_code == 200
+        assert export.content.decode("utf-8-sig").count("試験団体") == 188
+
+    def test_the_matrix_in_pages_of_100_with_totals_over_all(self, plan_admin_client, plan_admin, big_round):
+        by_region = [
+            list(Municipality.objects.filter(region=region).order_by("code").values_list("code", flat=True))
+            for region in Municipality.Region.values
+        ]
+        in_order = [code for codes in by_region for code in codes]
+        first = plan_admin_client.get(url("round_matrix", YEAR))
+        assert codes_on(first, "tr[id^=municipality-]") == in_order[:100]
+        assert "1 / 3 ページ（全 250 件）" in pager(first)[0]
+        last = plan_admin_client.get(url("round_matrix", YEAR), {"page": 3})
+        assert codes_on(last, "tr[id^=municipality-]") == in_order[200:]
+        assert text_of(select_one(last, ".print-filters")).endswith("（250団体のうち201〜250件目）")
+        for response in (first, last):
+            totals = {row[0]: row[1] for row in rows_of(select_one(response, "#matrix-totals"))}
+            assert totals["受理された報告がある団体"] == "0/250"
+        # A region cut by the page says so, and its 計 is still over the whole region.
+        wards, tama = len(by_region[0]), len(by_region[1])
+        headings = [text_of(heading) for heading in select(first, "main h2")]
+        assert headings == ["合計", f"区部 {wards}団体", f"多摩 {tama}団体（このページに{100 - wards}団体）"]
+        tama_total = text_of(select_one(section(first, headings[2]), "tfoot tr"))
+        assert f"0/{tama}団体" in tama_total
+
+    def test_tokyo_stays_on_one_page(self, plan_admin_client, round_):
+        for name in ("round", "round_matrix"):
+            response = plan_admin_client.get(url(name, YEAR))
+            assert pager(response) is None
+        assert len(select(plan_admin_client.get(url("round", YEAR)), "table.returns-table tbody tr")) == 62
+        assert len(select(plan_admin_client.get(url("round_matrix", YEAR)), "tr[id^=municipality-]")) == 62
 
 
 # --- references between the pages' elements ---------------------------------------------------------------

@@ -144,6 +144,7 @@ class TestSharedStatus:
         ]
         assert len(codes) == 62
         assert codes == sorted(codes)
+        assert not select(response, "nav.pagination")  # Tokyo's 62 on one page (issue 13)
         for region, label in Municipality.Region.choices:
             count = Municipality.objects.filter(region=region).count()
             part = section(response, f"{label} {count}団体")
@@ -316,6 +317,31 @@ class TestSharedStatus:
         assert link_targets(nav, "好事例") == [PRACTICES_URL]
         current = [text_of(link) for link in select(nav, "a[aria-current]")]
         assert current == ["区市町村の取組状況"]
+
+    def test_in_pages_of_100_beyond_tokyo_with_totals_over_all(
+        self, client, plan_admin, municipal_officer, other_officer
+    ):
+        """Issue 13: at more municipalities than Tokyo's, 100 a page; the totals stay over all."""
+        add_municipalities(250 - 62)
+        round = open_round(YEAR, user=plan_admin)
+        accepted(return_of(round), municipal_officer, plan_admin)  # 新宿区
+        signed_in(client, other_officer)
+        in_order = [
+            code
+            for region in Municipality.Region.values
+            for code in Municipality.objects.filter(region=region).order_by("code").values_list("code", flat=True)
+        ]
+        first = client.get(status_url())
+        codes = [row.get("id").removeprefix("municipality-") for row in select(first, "tr[id^='municipality-']")]
+        assert codes == in_order[:100]
+        nav = select_one(first, "nav.pagination")
+        assert "1 / 3 ページ（全 250 件）" in text_of(nav)
+        assert [link.get("href") for link in select(nav, "a")] == ["?page=2"]
+        last = client.get(status_url(), {"page": 3})
+        codes = [row.get("id").removeprefix("municipality-") for row in select(last, "tr[id^='municipality-']")]
+        assert codes == in_order[200:]
+        for response in (first, last):
+            assert rows_of(select_one(response, "#shared-totals"))[0] == ["受理された報告がある団体", "1/250"]
 
 
 # --- good practices -------------------------------------------------------------------------------------
@@ -807,7 +833,7 @@ class TestQueryCounts:
         at_600 = count_queries(client, status_url(), django_assert_max_num_queries, QUERY_LIMIT_STATUS)
         assert at_600 == at_62
         response = client.get(status_url())
-        assert len(select(response, "tr[id^='municipality-']")) == 600
+        assert len(select(response, "tr[id^='municipality-']")) == 100  # one page of 600
         assert rows_of(select_one(response, "#shared-totals"))[0] == ["受理された報告がある団体", "22/600"]
 
     @pytest.mark.parametrize("role", ["municipal_officer", "plan_admin"])
