@@ -109,8 +109,9 @@ def _prepare(fiscal_year: int, form: str, as_of: datetime.date | None):
         raise BriefingError("資料の種類は members（委員用）か public（公表用）を指定してください。")
     plan, year = briefing_plan_and_year(int(fiscal_year))
     context = _Context(plan, year, form, as_of or timezone.localdate(), AnonymousUser())
-    # Every plan year up to the briefing's, for the indicators' trend.
-    figures = indicator_year_figures(FiscalYear.range(plan.start_fiscal_year, year.year))
+    # Every plan year up to the briefing's, for the indicators' trend; the drill-down (which
+    # municipalities count) only for the briefing's year, the one the 区市町村 sheet lists.
+    figures = indicator_year_figures(FiscalYear.range(plan.start_fiscal_year, year.year), detail_years=[year.year])
     returns = _year_returns(year)
     municipality_rows, totals = _municipality_rows(context, figures, returns)
     return context, figures, returns, municipality_rows, totals

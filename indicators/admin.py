@@ -229,7 +229,7 @@ class FiscalYearClosureAdmin(IndicatorsAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="再計算した値が公表値と異なる指標")
     def differences(self, closure):
         lines = []
-        for row in indicator_year_figures([closure.fiscal_year]):
+        for row in indicator_year_figures([closure.fiscal_year], detail_years=()):  # the figures only
             figure = row.years[0]
             if figure.differs:
                 lines.append(f"{row.indicator.symbol} 公表値 {figure.value_label} → 再計算 {figure.recomputed_label}")

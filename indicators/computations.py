@@ -3,7 +3,16 @@
 `compute(number, year)` gives one indicator's `Computation`: its value (a Decimal, or None for
 "no data", never 0 in its place) and the rows that make it (`detail`), whose `total` is the value.
 `compute_all(years)` gives every indicator for every year in a fixed number of queries, whatever
-the number of years: the data of all the years is read at once and sorted by year here.
+the number of years or of records.
+
+Two ways to the same figures:
+- with the drill-down (`detail_years`, every year by default): the records of those years are read
+  (each municipality's latest accepted return as of each of them, chosen by the database) and the
+  rows built here; the value is the rows' total;
+- the figure alone (the overview, the dashboard: `detail_years=()`): counted by the database in
+  grouped queries whose rows do not grow with the municipalities or returns (seven queries,
+  whatever the number of years or records); `detail` is None. tests/indicators/test_figures.py
+  checks that both ways give the same figures.
 
 The drill-down keeps the records themselves (case reviews' ids and dates, Organization objects,
 municipalities, returns): who may see which is for the pages to decide through meetings.access
@@ -20,11 +29,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Greatest, Lead
 
 from indicators.models import MetroTrainedWorkers
 from meetings.models import CaseReview, Organization, OrganizationRole
-from municipalities.models import AnnualReturn, Municipality, WorkerPlacement
+from municipalities.models import AnnualReturn, Municipality, ReturnState, WorkerPlacement
 from municipalities.selectors import MunicipalityStatus
 from plan.common.fiscal_year import FiscalYear
 
@@ -222,7 +246,7 @@ class Computation:
     indicator_number: int
     fiscal_year: int
     value: Decimal | None
-    detail: object  # one of the drill-down classes above
+    detail: object  # one of the drill-down classes above; None when only the figure was asked for
 
     @property
     def has_data(self) -> bool:
@@ -237,9 +261,25 @@ def _organizations():
     return Organization.objects.with_confidentiality().order_by("name", "id")
 
 
+def _latest_accepted_q(year: int, prefix: str = "") -> Q:
+    """The return (at `prefix`) is its municipality's latest accepted return as of `year`: accepted,
+    of a round of `year` or before, and no accepted return of a later round up to `year` (a round
+    per fiscal year, a return per round and municipality). The rule of
+    municipalities.selectors.latest_accepted_status, asked of the database."""
+    newer = AnnualReturn.objects.accepted().filter(
+        municipality=OuterRef(f"{prefix}municipality"),
+        round__fiscal_year__gt=OuterRef(f"{prefix}round__fiscal_year"),
+        round__fiscal_year__lte=year,
+    )
+    return Q(**{f"{prefix}state": ReturnState.ACCEPTED, f"{prefix}round__fiscal_year__lte": year}) & ~Exists(
+        newer
+    )
+
+
 class _YearData:
-    """The data the computations need for `years`, each part read once (a fixed number of queries
-    whatever the number of years), only for the indicators asked for."""
+    """The data the drill-down needs for `years`, each part read once (a fixed number of queries
+    whatever the number of years), only for the indicators asked for. Of the returns, only each
+    municipality's latest accepted one as of each of the years (which includes the year's own)."""
 
     def __init__(self, years: list[FiscalYear], numbers: Iterable[int]):
         self.years = years
@@ -257,30 +297,41 @@ class _YearData:
             self.provider_roles = self._roles([OrganizationRole.Kind.TEMPORARY_PROTECTION], kind=None)
         self.partner_roles = []
         if 4 in numbers:
-            self.partner_roles = self._roles(list(OrganizationRole.PARTNER_KINDS), kind=Organization.Kind.PRIVATE)
+            self.partner_roles = self._roles(
+                list(OrganizationRole.PARTNER_KINDS), kind=Organization.Kind.PRIVATE
+            )
         self.municipalities = []
         if numbers & {3, 4, 5, 6}:
             self.municipalities = list(Municipality.objects.order_by("code"))
         self.accepted = []
         if numbers & {3, 4, 5, 6}:
+            latest = Q()
+            for year in years:
+                latest |= _latest_accepted_q(year.year)
             returns = (
-                AnnualReturn.objects.accepted()
-                .filter(round__fiscal_year__lte=last.year)
-                .select_related("round", "municipality")
-                .order_by("municipality__code", "-round__fiscal_year")
+                AnnualReturn.objects.filter(latest)
+                .select_related("round")
+                .order_by("municipality_id", "-round__fiscal_year")
             )
             if 4 in numbers:
                 private = _organizations().filter(kind=Organization.Kind.PRIVATE)
                 returns = returns.prefetch_related(
                     Prefetch("council_organizations", queryset=private, to_attr="council_private"),
-                    Prefetch("collaboration_organizations", queryset=private, to_attr="collaboration_private"),
+                    Prefetch(
+                        "collaboration_organizations", queryset=private, to_attr="collaboration_private"
+                    ),
                 )
+            by_pk = {municipality.pk: municipality for municipality in self.municipalities}
             self.accepted = list(returns)
+            for annual_return in self.accepted:  # the municipality already read, not a query per row
+                annual_return.municipality = by_pk[annual_return.municipality_id]
         self.metro = {}
         if 3 in numbers:
             self.metro = {
                 figures.fiscal_year: figures
-                for figures in MetroTrainedWorkers.objects.filter(fiscal_year__in=[year.year for year in years])
+                for figures in MetroTrainedWorkers.objects.filter(
+                    fiscal_year__in=[year.year for year in years]
+                )
             }
 
     @staticmethod
@@ -290,20 +341,32 @@ class _YearData:
         roles = OrganizationRole.objects.filter(role__in=kinds)
         if kind is not None:
             roles = roles.filter(organization__kind=kind)
-        organizations = {org.pk: org for org in _organizations().filter(pk__in=roles.values("organization_id"))}
-        rows = list(roles.order_by("organization_id", "start_date", "id").values_list("organization_id", "role", "start_date", "end_date"))
-        return [(organizations[org_id], role, start, end) for org_id, role, start, end in rows if org_id in organizations]
+        organizations = {
+            org.pk: org for org in _organizations().filter(pk__in=roles.values("organization_id"))
+        }
+        rows = list(
+            roles.order_by("organization_id", "start_date", "id").values_list(
+                "organization_id", "role", "start_date", "end_date"
+            )
+        )
+        return [
+            (organizations[org_id], role, start, end)
+            for org_id, role, start, end in rows
+            if org_id in organizations
+        ]
 
     def latest_accepted(self, year: FiscalYear) -> list[MunicipalityStatus]:
-        """Every municipality in code order with its latest accepted return as of `year`: the rule
-        of municipalities.selectors.latest_accepted_status (its accepted return of the latest round
-        for the year or before), read from the returns of every year at once instead of two
-        queries per year. tests/indicators checks that both agree."""
+        """Every municipality in code order with its latest accepted return as of `year` (one of
+        the years read): of the returns read, the newest of a round of `year` or before.
+        tests/indicators checks that this agrees with municipalities.selectors.latest_accepted_status."""
         latest = {}
         for annual_return in self.accepted:  # newest round first within each municipality
             if annual_return.round.fiscal_year <= year.year:
                 latest.setdefault(annual_return.municipality_id, annual_return)
-        return [MunicipalityStatus(municipality, latest.get(municipality.pk)) for municipality in self.municipalities]
+        return [
+            MunicipalityStatus(municipality, latest.get(municipality.pk))
+            for municipality in self.municipalities
+        ]
 
 
 def _active_on(start, end, day) -> bool:
@@ -347,7 +410,9 @@ def _trained_workers(data: _YearData, year: FiscalYear) -> TrainedWorkers:
             without.append(municipality)
         else:
             rows.append(MunicipalTrainedRow(municipality, annual_return))
-    return TrainedWorkers(municipal_rows=rows, metro=data.metro.get(year.year), municipalities_without_return=without)
+    return TrainedWorkers(
+        municipal_rows=rows, metro=data.metro.get(year.year), municipalities_without_return=without
+    )
 
 
 @dataclass(frozen=True)
@@ -355,12 +420,23 @@ class _StatusRule:
     """⑤ or ⑥ for one return: what the return answered, and the date it gives for it."""
 
     answered: str  # the return's property: has_basic_plan / council_is_set_up
+    status_field: str  # the field that property reads: plan_status / council_status
     date_field: str  # plan_made_on / council_set_up_on
     not_made: str  # NotCounted, when the answer is no
 
+    def yes_values(self) -> list[str]:
+        """The statuses for which the model's own property answers yes (asked of it, so that the
+        database's counts follow the rule written once, on the model)."""
+        choices = AnnualReturn._meta.get_field(self.status_field).choices
+        return [
+            value
+            for value, _ in choices
+            if getattr(AnnualReturn(**{self.status_field: value}), self.answered)
+        ]
 
-PLAN_RULE = _StatusRule("has_basic_plan", "plan_made_on", NotCounted.NO_PLAN)
-COUNCIL_RULE = _StatusRule("council_is_set_up", "council_set_up_on", NotCounted.NO_COUNCIL)
+
+PLAN_RULE = _StatusRule("has_basic_plan", "plan_status", "plan_made_on", NotCounted.NO_PLAN)
+COUNCIL_RULE = _StatusRule("council_is_set_up", "council_status", "council_set_up_on", NotCounted.NO_COUNCIL)
 
 
 def _not_counted_reason(annual_return: AnnualReturn, year: FiscalYear, rule: _StatusRule) -> str:
@@ -433,25 +509,273 @@ def _detail(number: int, data: _YearData, year: FiscalYear):
     raise ValueError(f"indicator {number} is not one of ①–⑥")
 
 
-def compute_all(fiscal_years, numbers: Iterable[int] = INDICATOR_NUMBERS) -> dict[tuple[int, int], Computation]:
+# --- the figures alone, counted by the database ---------------------------------------------------------
+#
+# The same rules as the drill-down above, asked of the database: grouped counts whose rows are per
+# fiscal year (not per municipality, return or organisation), and only the organisations a partner
+# role or an accepted return names for ④. A handful of short queries whatever the data's size.
+
+
+def _year_of_date(field: str, years: list[FiscalYear]) -> Case:
+    """The first of `years` (sorted) whose last day is on or after the date in `field`: a date
+    counts for a year of `years` exactly when that year is this or later. One after the last year
+    when the date is later than all of them; null for no date."""
+    return Case(
+        *[When(**{f"{field}__lte": year.end}, then=Value(year.year)) for year in years],
+        default=Value(years[-1].year + 1),
+        output_field=IntegerField(),
+    )
+
+
+def _next_accepted_year(prefix: str = "") -> Subquery:
+    """The round year of the municipality's next accepted return after this one (at `prefix`), or
+    null: the return is its municipality's latest accepted return as of every year from its own up
+    to the one before that (the rule of municipalities.selectors.latest_accepted_status, as
+    _latest_accepted_q for the drill-down)."""
+    return Subquery(
+        AnnualReturn.objects.accepted()
+        .filter(
+            municipality=OuterRef(f"{prefix}municipality"),
+            round__fiscal_year__gt=OuterRef(f"{prefix}round__fiscal_year"),
+        )
+        .order_by("round__fiscal_year")
+        .values("round__fiscal_year")[:1]
+    )
+
+
+def _counts_from(rule: "_StatusRule", years: list[FiscalYear], prefix: str = ""):
+    """The first year the return (at `prefix`) counts for ⑤/⑥ under `rule` while it is the latest:
+    its own round's year, or the year its plan was made / council set up if that is later; null
+    when it answered no. The same rule as _not_counted_reason (tests/indicators compares them)."""
+    information_year = F(f"{prefix}round__fiscal_year")
+    day = f"{prefix}{rule.date_field}"
+    made_in = Case(
+        When(**{f"{day}__isnull": True}, then=information_year),
+        default=_year_of_date(day, years),
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(
+            **{f"{prefix}{rule.status_field}__in": rule.yes_values()},
+            then=Greatest(information_year, made_in, output_field=IntegerField()),
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _is_latest(year: int, information_year, next_year) -> bool:
+    return information_year <= year and (next_year is None or next_year > year)
+
+
+def _case_review_figures(years: list[FiscalYear]) -> dict[int, Decimal | None]:
+    """① per year: the share of the year's case reviews she took part in. One row per year."""
+    fiscal_year = Case(*[When(date__range=(year.start, year.end), then=Value(year.year)) for year in years])
+    rows = (
+        CaseReview.objects.filter(date__range=(years[0].start, years[-1].end))
+        .annotate(fiscal_year=fiscal_year)
+        .values("fiscal_year")
+        .annotate(held=Count("pk"), attended=Count("pk", filter=Q(woman_attended=True)))
+        .order_by()
+        .values_list("fiscal_year", "held", "attended")
+    )
+    counts = {fiscal_year: (held, attended) for fiscal_year, held, attended in rows}
+    return {
+        year.year: share(counts.get(year.year, (0, 0))[1], counts.get(year.year, (0, 0))[0]) for year in years
+    }
+
+
+def _provider_figures(years: list[FiscalYear]) -> dict[int, Decimal | None]:
+    """② per year: the organisations holding the role on the year's last day; no data when the
+    registry has no provider at all. One row."""
+    roles = OrganizationRole.objects.filter(role=OrganizationRole.Kind.TEMPORARY_PROTECTION)
+    counts = {
+        f"active_{year.year}": Count(
+            "organization_id",
+            distinct=True,
+            filter=Q(start_date__lte=year.end) & (Q(end_date__isnull=True) | Q(end_date__gte=year.end)),
+        )
+        for year in years
+    }
+    row = roles.aggregate(roles=Count("pk"), **counts)
+    return {year.year: Decimal(row[f"active_{year.year}"]) if row["roles"] else None for year in years}
+
+
+@dataclass
+class _ReturnGroup:
+    """Accepted returns alike for ③ ⑤ ⑥: of the same round year, latest until the same year,
+    counting for ⑤ and ⑥ from the same years."""
+
+    information_year: int
+    next_year: int | None
+    plan_from: int | None
+    council_from: int | None
+    returns: int
+    trained: int | None  # the sum of the numbers given; None when none gives one
+    trained_known: int
+
+
+def _return_groups(years: list[FiscalYear]) -> list[_ReturnGroup]:
+    """The accepted returns up to the last year, counted by (round year, next accepted year, first
+    year counted for ⑤, for ⑥): rows bounded by the number of years, not of municipalities. The
+    next accepted year comes from a window function over each municipality's accepted returns
+    (one pass, where a correlated subquery would look once per return); Django cannot group the
+    rows of a window, so the grouping is written around the ORM's own query."""
+    returns = (
+        AnnualReturn.objects.accepted()
+        .filter(round__fiscal_year__lte=years[-1].year)
+        .annotate(
+            information_year=F("round__fiscal_year"),
+            next_year=Window(
+                Lead("round__fiscal_year"),
+                partition_by=[F("municipality_id")],
+                order_by=F("round__fiscal_year").asc(),
+            ),
+            plan_from=_counts_from(PLAN_RULE, years),
+            council_from=_counts_from(COUNCIL_RULE, years),
+            trained=F("workers_trained"),
+        )
+        .order_by()
+        .values_list("information_year", "next_year", "plan_from", "council_from", "trained")
+    )
+    sql, params = returns.query.sql_with_params()
+    keys = "information_year, next_year, plan_from, council_from"
+    with connections[returns.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {keys}, COUNT(*), SUM(trained), COUNT(trained) FROM ({sql}) accepted_returns GROUP BY {keys}",  # noqa: S608 — the ORM's SQL, its values passed as parameters
+            params,
+        )
+        return [_ReturnGroup(*row) for row in cursor.fetchall()]
+
+
+def _partner_figures(years: list[FiscalYear], any_accepted: dict[int, int]) -> dict[int, Decimal | None]:
+    """④ per year: private organisations with a partner role active on the year's last day, or
+    named by a municipality's latest accepted return as of the year (its council's members only
+    while its council counts for ⑥), each counted once. Reads only the partner roles and the
+    organisations named in accepted returns (their ids and years), three queries."""
+    last = years[-1].year
+    roles = list(
+        OrganizationRole.objects.filter(
+            role__in=OrganizationRole.PARTNER_KINDS, organization__kind=Organization.Kind.PRIVATE
+        ).values_list("organization_id", "start_date", "end_date")
+    )
+    named = {}
+    for field_name in ("collaboration_organizations", "council_organizations"):
+        if field_name == "collaboration_organizations":  # always counted while the return is the latest
+            counts_from = F("annualreturn__round__fiscal_year")
+        else:  # a council's members only while the council counts (⑥)
+            counts_from = _counts_from(COUNCIL_RULE, years, "annualreturn__")
+        rows = (
+            # Only the organisation's kind in the WHERE, so that the database starts from these rows
+            # (few) rather than from the returns (many); which returns are accepted is sorted here.
+            getattr(AnnualReturn, field_name)
+            .through.objects.filter(organization__kind=Organization.Kind.PRIVATE)
+            .annotate(counts_from=counts_from, next_year=_next_accepted_year("annualreturn__"))
+            .values_list(
+                "annualreturn__state",
+                "annualreturn__round__fiscal_year",
+                "organization_id",
+                "counts_from",
+                "next_year",
+            )
+        )
+        named[field_name] = [
+            (organization, start, end)
+            for state, information_year, organization, start, end in rows
+            if state == ReturnState.ACCEPTED and information_year <= last and start is not None
+        ]
+    values = {}
+    for year in years:
+        organizations = {org for org, start, end in roles if _active_on(start, end, year.end)}
+        for rows in named.values():
+            organizations.update(org for org, start, end in rows if _is_latest(year.year, start, end))
+        has_data = bool(roles) or bool(any_accepted[year.year])
+        values[year.year] = Decimal(len(organizations)) if has_data else None
+    return values
+
+
+def _figures(years: list[FiscalYear], numbers: list[int]) -> dict[tuple[int, int], Decimal | None]:
+    """{(indicator number, year): value} without the drill-down, for the years and indicators asked."""
+    wanted = set(numbers)
+    values = {}
+    if 1 in wanted:
+        values.update({(1, year): value for year, value in _case_review_figures(years).items()})
+    if 2 in wanted:
+        values.update({(2, year): value for year, value in _provider_figures(years).items()})
+    if not wanted & {3, 4, 5, 6}:
+        return values
+    groups = _return_groups(years)
+    any_accepted = {
+        year.year: sum(g.returns for g in groups if g.information_year <= year.year) for year in years
+    }
+    if 3 in wanted:
+        metro = {
+            figures.fiscal_year: figures.total
+            for figures in MetroTrainedWorkers.objects.filter(fiscal_year__in=[year.year for year in years])
+        }
+        for year in years:
+            this_year = [g for g in groups if g.information_year == year.year]
+            municipal = (
+                sum(g.trained for g in this_year if g.trained_known)
+                if any(g.trained_known for g in this_year)
+                else None
+            )
+            known = [part for part in (municipal, metro.get(year.year)) if part is not None]
+            values[(3, year.year)] = Decimal(sum(known)) if known else None
+    if 4 in wanted:
+        values.update({(4, year): value for year, value in _partner_figures(years, any_accepted).items()})
+    for number, counts_from in ((5, "plan_from"), (6, "council_from")):
+        if number not in wanted:
+            continue
+        for year in years:
+            counted = sum(
+                g.returns
+                for g in groups
+                if getattr(g, counts_from) is not None
+                and _is_latest(year.year, getattr(g, counts_from), g.next_year)
+            )
+            # No municipality with any accepted information: no data, not 0.
+            values[(number, year.year)] = Decimal(counted) if any_accepted[year.year] else None
+    return values
+
+
+# --- both ----------------------------------------------------------------------------------------------
+
+
+def compute_all(
+    fiscal_years, numbers: Iterable[int] = INDICATOR_NUMBERS, *, detail_years=None
+) -> dict[tuple[int, int], Computation]:
     """{(indicator number, year): Computation} for every indicator of `numbers` and every year of
     `fiscal_years` (ints or FiscalYears), in a fixed number of queries whatever the number of
-    years."""
+    years or records. The years of `detail_years` (by default all) come with their drill-down;
+    the others with the figure alone (`detail` None), counted by the database."""
     years = sorted({FiscalYear(getattr(year, "year", year)) for year in fiscal_years})
     numbers = [number for number in INDICATOR_NUMBERS if number in set(numbers)]
     if not years or not numbers:
         return {}
-    data = _YearData(years, numbers)
+    if detail_years is None:
+        detailed = years
+    else:
+        wanted = {int(getattr(year, "year", year)) for year in detail_years}
+        detailed = [year for year in years if year.year in wanted]
     results = {}
-    for number in numbers:
-        for year in years:
-            detail = _detail(number, data, year)
-            results[(number, year.year)] = Computation(number, year.year, detail.total, detail)
-    return results
+    if detailed:
+        data = _YearData(detailed, numbers)
+        for number in numbers:
+            for year in detailed:
+                detail = _detail(number, data, year)
+                results[(number, year.year)] = Computation(number, year.year, detail.total, detail)
+    figure_years = [year for year in years if year not in detailed]
+    if figure_years:
+        for (number, year), value in _figures(figure_years, numbers).items():
+            results[(number, year)] = Computation(number, year, value, None)
+    return {(number, year.year): results[(number, year.year)] for number in numbers for year in years}
 
 
 def compute(indicator_number: int, fiscal_year: int) -> Computation:
     """One indicator for one fiscal year, with its drill-down."""
     if indicator_number not in INDICATOR_NUMBERS:
         raise ValueError(f"indicator {indicator_number} is not one of ①–⑥")
-    return compute_all([fiscal_year], [indicator_number])[(indicator_number, int(getattr(fiscal_year, "year", fiscal_year)))]
+    return compute_all([fiscal_year], [indicator_number])[
+        (indicator_number, int(getattr(fiscal_year, "year", fiscal_year)))
+    ]

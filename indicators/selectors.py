@@ -38,7 +38,7 @@ class YearFigure:
     value: Decimal | None  # the figure shown
     state: str  # FigureState
     source: str  # where the shown figure comes from
-    computation: Computation  # computed now from the system's data, with its drill-down
+    computation: Computation  # computed now from the system's data (with its drill-down if asked for)
     stored: IndicatorValue | None = None
     closure: FiscalYearClosure | None = None
     recomputed_value: Decimal | None = None  # what republishing would publish, when it differs
@@ -115,8 +115,14 @@ def _figure(indicator, year: int, computation: Computation, stored, closure) -> 
     current_source = stored.entered_source if entered else FigureState.COMPUTED.label
     if closure is not None and stored is not None and stored.is_published:
         figure = YearFigure(
-            indicator, year, stored.published_value, FigureState.FROZEN, stored.published_source, computation,
-            stored, closure,
+            indicator,
+            year,
+            stored.published_value,
+            FigureState.FROZEN,
+            stored.published_source,
+            computation,
+            stored,
+            closure,
         )
         recomputed_computed = not entered
         if (current, recomputed_computed) != (stored.published_value, stored.published_computed):
@@ -129,20 +135,27 @@ def _figure(indicator, year: int, computation: Computation, stored, closure) -> 
     return figure
 
 
-def indicator_year_figures(fiscal_years) -> list[IndicatorFigures]:
+def indicator_year_figures(fiscal_years, *, detail_years=None) -> list[IndicatorFigures]:
     """Every indicator in number order with a YearFigure for each of `fiscal_years` (ints or
-    FiscalYears), oldest first. A fixed number of queries whatever the number of years."""
+    FiscalYears), oldest first. A fixed number of queries whatever the number of years or records.
+
+    `detail_years`: the years whose computation carries its drill-down (by default all). Pages that
+    show only the figures (the overview, the dashboard) pass `()`: the figures are then counted by
+    the database and `figure.computation.detail` is None (see indicators.computations)."""
     years = sorted({int(getattr(year, "year", year)) for year in fiscal_years})
     indicators = list(Indicator.objects.order_by("number"))
     stored = {
         (value.indicator_id, value.fiscal_year): value
-        for value in IndicatorValue.objects.filter(fiscal_year__in=years).select_related("entered_by", "published_by")
+        for value in IndicatorValue.objects.filter(fiscal_year__in=years).select_related(
+            "entered_by", "published_by"
+        )
     }
     closures = {
         closure.fiscal_year: closure
         for closure in FiscalYearClosure.objects.filter(fiscal_year__in=years).select_related("closed_by")
     }
-    computed = compute_all(years, [indicator.number for indicator in indicators]) if years else {}
+    numbers = [indicator.number for indicator in indicators]
+    computed = compute_all(years, numbers, detail_years=detail_years) if years else {}
     return [
         IndicatorFigures(
             indicator,

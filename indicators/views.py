@@ -65,7 +65,8 @@ def overview(request):
     # A figure is "at the year's end": a year not begun has none yet (the computations would count
     # what is registered today), and this year's is provisional. The page says so.
     this_year = FiscalYear.current()
-    rows = [(figures, _chart(figures, this_year)) for figures in indicator_year_figures(years)]
+    # The figures only (counted by the database): the drill-down is on each indicator's page.
+    rows = [(figures, _chart(figures, this_year)) for figures in indicator_year_figures(years, detail_years=())]
     return render(
         request,
         "indicators/overview.html",
