@@ -15,10 +15,7 @@ from django.utils import timezone
 from meetings import access
 from meetings.models import Meeting, Organization
 from meetings.provider_names import mask_provider_names
-from meetings.selectors import (
-    MeetingListQuery,
-    OrganizationListQuery,
-)
+from meetings.selectors import MeetingListQuery, OrganizationListQuery, with_meeting_counts
 from plan.common.fiscal_year import FiscalYear
 from plan.common.list_exports import ListExport, form_conditions
 
@@ -100,15 +97,7 @@ ORGANIZATION_WIDTHS = [50, 16, 50, 12]
 def organization_list_export(query: OrganizationListQuery, user) -> ListExport:
     """One row per organisation; a row whose name is masked for the reader carries the mask only,
     as on the page (no kind, no role, no count that could tell it apart)."""
-    organizations: list[Organization] = list(query.organizations)
-    counts = dict(
-        Meeting.attending_organizations.through.objects.filter(
-            organization_id__in=[o.pk for o in organizations]
-        )
-        .values_list("organization_id")
-        .annotate(n=Count("meeting_id", distinct=True))
-        .values_list("organization_id", "n")
-    )
+    organizations: list[Organization] = with_meeting_counts(query.organizations)
     rows = []
     for organization in organizations:
         if organization.name_hidden:
@@ -120,7 +109,7 @@ def organization_list_export(query: OrganizationListQuery, user) -> ListExport:
                 mask_provider_names(organization.shown_name, user),
                 organization.get_kind_display(),
                 roles,
-                counts.get(organization.pk, 0),
+                organization.meeting_count,
             ]
         )
     today = timezone.localdate()

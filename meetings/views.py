@@ -49,7 +49,12 @@ from meetings.search import (
     organizations_by_id,
     organizations_matching,
 )
-from meetings.selectors import meeting_list_query, meetings_concerning_measure, organization_list_query
+from meetings.selectors import (
+    meeting_list_query,
+    meetings_concerning_measure,
+    organization_list_query,
+    with_meeting_counts,
+)
 from plan.common.fiscal_year import FiscalYear
 from plan.common.spreadsheets import spreadsheet_response
 from plan.models import Measure, Plan
@@ -360,7 +365,7 @@ def organization_list(request):
     form, organizations = listed.form, listed.organizations
     searched = form.is_valid() and bool(form.cleaned_data["q"])
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_meeting_counts(page.object_list)
+    page.object_list = with_meeting_counts(page.object_list)
     today = timezone.localdate()
     # Registry-wide by design (the summary above the list): one grouped query on the roles table.
     role_counts = dict(
@@ -384,23 +389,6 @@ def organization_list(request):
             "names_hidden": not access.can_see_provider_names(user),
         },
     )
-
-
-def _with_meeting_counts(organizations) -> list[Organization]:
-    """The page's organisations, each with `meeting_count` (meetings attended): one grouped query
-    over these rows."""
-    organizations = list(organizations)
-    counts = dict(
-        Meeting.attending_organizations.through.objects.filter(
-            organization_id__in=[o.pk for o in organizations]
-        )
-        .values_list("organization_id")
-        .annotate(n=Count("meeting_id", distinct=True))
-        .values_list("organization_id", "n")
-    )
-    for organization in organizations:
-        organization.meeting_count = counts.get(organization.pk, 0)
-    return organizations
 
 
 @access.meetings_reader_required
