@@ -48,6 +48,7 @@ REFLOW_PAGES = [
     ("matrix", "区市町村の状況一覧"),
     ("indicator_overview", "指標の一覧"),
     ("meeting_list", "会議の一覧"),
+    ("meeting_counts", "会議の開催回数"),
     ("organization_list", "関係機関・団体の一覧"),
 ]
 

@@ -49,6 +49,7 @@ def demo_paths():
         "indicator_overview": "/indicators/",
         "indicator_detail": "/indicators/1/",
         "meeting_list": "/meetings/",
+        "meeting_counts": "/meetings/counts/",
         "meeting_detail": f"/meetings/{meeting.pk}/",
         "meeting_form": "/meetings/new/",
         "organization_list": "/meetings/organizations/",

@@ -30,6 +30,7 @@ LIST_PAGES = [
     "matrix",
     "indicator_overview",
     "meeting_list",
+    "meeting_counts",
     "organization_list",
 ]
 PAGES_BY_ROLE = {
