@@ -6,7 +6,6 @@ from django.contrib import admin
 from plan.adminsite.search import FoldedSearchAdmin
 from plan.models import Measure
 
-
 # django-axes' login logs: IP addresses and user names are ASCII, and the logs grow with every
 # login, so they keep the database's search.
 LOGIN_LOGS = {"AccessAttempt", "AccessLog", "AccessFailureLog"}
